@@ -33,6 +33,7 @@ export const CODES = {
   SN0214: { title: 'tensor argument after a named one', severity: 'error' },
   SN0215: { title: 'invalid layer declaration', severity: 'error' },
   SN0216: { title: 'a target used as a layer input', severity: 'error' },
+  SN0217: { title: 'a loss used as a value, or a value used as a loss', severity: 'error' },
 
   SN0301: { title: 'wrong rank', severity: 'error' },
   SN0302: { title: 'wrong dtype', severity: 'error' },
@@ -52,7 +53,6 @@ export const CODES = {
   SN0501: { title: 'no model', severity: 'error' },
   SN0502: { title: 'model has no output', severity: 'error' },
   SN0503: { title: 'unused value', severity: 'warning' },
-  SN0504: { title: 'model has no loss', severity: 'warning' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

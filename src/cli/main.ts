@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * seqnetc: the command line. The only place (with the runtime's save/load)
+ * that touches the file system, the process and exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkSource, loadBuiltins, selectModel, type Builtins } from '../check/program.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderJsonLines, renderText } from '../diagnostics/render.js';
+import { explain, renderExplainDot, renderExplainSvg, renderExplainText } from '../emit/explain.js';
+import { insertFills } from '../rewrite/fills.js';
+import { packageVersion, readSource, readSpecs } from './files.js';
+
+export interface Io {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+export const processIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+/** Exit codes of LANGUAGE.md section 7. */
+export const EXIT = { ok: 0, errors: 1, usage: 2, fails: 3, internal: 70 } as const;
+
+type Format = 'text' | 'json';
+
+let builtinsCache: Builtins | undefined;
+function builtins(io: Io): Builtins | undefined {
+  if (!builtinsCache) builtinsCache = loadBuiltins(readSpecs());
+  if (builtinsCache.diagnostics.length) {
+    io.stderr('seqnetc: the built-in layer specs are broken (a bad installation):\n');
+    for (const d of builtinsCache.diagnostics) io.stderr(renderText(d) + '\n');
+    return undefined;
+  }
+  return builtinsCache;
+}
+
+function printDiagnostics(io: Io, ds: readonly Diagnostic[], format: Format): void {
+  const sorted = sortDiagnostics(ds);
+  if (format === 'json') {
+    if (sorted.length) io.stdout(renderJsonLines(sorted) + '\n');
+    return;
+  }
+  for (const d of sorted) io.stderr(renderText(d) + '\n\n');
+  const errors = sorted.filter((d) => d.severity === 'error').length;
+  const warnings = sorted.length - errors;
+  if (sorted.length) {
+    const parts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter(Boolean);
+    io.stderr(`${parts.join(', ')}\n`);
+  }
+}
+
+function formatOption(): Option {
+  return new Option('--format <format>', 'diagnostics as text or JSON lines').choices(['text', 'json']).default('text');
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command();
+  program
+    .name('seqnetc')
+    .description('Compile .seqnet sequence models to TensorFlow.js, with masking checked and proved.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run `seqnetc --help` for usage)')
+    .option('-V, --version', 'print the version and the tfjs backend it would use')
+    .action(async (opts: { version?: boolean }) => {
+      if (opts.version) {
+        const { backendName } = await import('../runtime/backend.js');
+        io.stdout(`seqnetc ${packageVersion()} (backend: ${await backendName()})\n`);
+        return;
+      }
+      program.outputHelp();
+    });
+
+  program
+    .command('check')
+    .description('parse and type-check .seqnet files')
+    .argument('<files...>', '.seqnet files')
+    .addOption(formatOption())
+    .action((files: string[], opts: { format: Format }) => {
+      const b = builtins(io);
+      if (!b) return void (code = EXIT.errors);
+      const all: Diagnostic[] = [];
+      for (const path of files) {
+        const r = readSource(path);
+        if (!r.ok) {
+          io.stderr(`error: ${r.message}\n`);
+          code = EXIT.errors;
+          continue;
+        }
+        all.push(...checkSource(r.file, b).diagnostics);
+      }
+      printDiagnostics(io, all, opts.format);
+      if (hasErrors(all)) code = EXIT.errors;
+    });
+
+  program
+    .command('explain')
+    .description('per value: shape, mask, layout, pad state, params; every inserted fill with its reason')
+    .argument('<file>', 'a .seqnet file')
+    .option('--model <name>', 'the model to explain, when the file has several')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'dot', 'svg']).default('table'))
+    .action(async (path: string, opts: { model?: string; format: 'table' | 'json' | 'dot' | 'svg' }) => {
+      const b = builtins(io);
+      if (!b) return void (code = EXIT.errors);
+      const r = readSource(path);
+      if (!r.ok) {
+        io.stderr(`error: ${r.message}\n`);
+        return void (code = EXIT.errors);
+      }
+      const checked = checkSource(r.file, b);
+      const diags = [...checked.diagnostics];
+      const picked = hasErrors(diags) ? undefined : selectModel(checked, opts.model);
+      if (picked && 'code' in picked) diags.push(picked);
+      printDiagnostics(io, diags, 'text');
+      if (!picked || 'code' in picked) return void (code = EXIT.errors);
+      const model = insertFills(picked);
+      if (opts.format === 'table') io.stdout(renderExplainText(explain(model)));
+      else if (opts.format === 'json') io.stdout(JSON.stringify(explain(model), null, 2) + '\n');
+      else if (opts.format === 'dot') io.stdout(renderExplainDot(model));
+      else io.stdout(await renderExplainSvg(model));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(`seqnetc: internal error: ${message}\nThis is a bug in seqnetc; please report it with the input that caused it.\n`);
+    return EXIT.internal;
+  }
+  return code;
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    () => {
+      process.exitCode = EXIT.internal;
+    },
+  );
+}
