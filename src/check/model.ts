@@ -87,10 +87,10 @@ export class ModelChecker {
               notes: [{ message: 'first defined here', span: prior.at }],
               help: 'names are bound once; choose a new name',
             });
-            this.evalExpr(s.value, s.name.name, { next: 1 }, false);
+            this.evalExpr(s.value, s.name.name, { next: 1 }, true);
             break;
           }
-          const r = this.evalExpr(s.value, s.name.name, { next: 1 }, false);
+          const r = this.evalExpr(s.value, s.name.name, { next: 1 }, true);
           // A binding of a bare name aliases the value.
           if (r !== POISON) this.scope.set(s.name.name, { kind: 'value', node: r, at: s.name.span, used: false });
           else this.scope.set(s.name.name, { kind: 'value', node: -1, at: s.name.span, used: true });
