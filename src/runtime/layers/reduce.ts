@@ -1,0 +1,96 @@
+/**
+ * Time reductions over the real steps of each row (`[B, T, C]` to
+ * `[B, C]`). A row with no real step gives 0, never -inf or NaN, and so
+ * does its gradient; an empty time axis is handled in JS (WASM reductions
+ * over an empty axis return garbage).
+ */
+import { tf } from '../tf.js';
+import { type ConfigDict, type LayerArgs, type Shape, atLeastOne, splitInputs, splitShapes } from './common.js';
+import { registerLayerKind } from './registry.js';
+
+abstract class TimeReduction extends tf.layers.Layer {
+  constructor(args: LayerArgs) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [shape] = splitShapes(inputShape);
+    return [shape[0]!, ...shape.slice(2)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, maybeMask] = splitInputs(inputs);
+      const [batch, steps] = x.shape as [number, number];
+      const outShape = [batch, ...x.shape.slice(2)];
+      if (x.size === 0 || steps === 0) return tf.zeros(outShape);
+      const mask = maybeMask ? tf.cast(maybeMask, 'float32') : tf.ones([batch, steps]);
+      return this.reduce(x, mask);
+    });
+  }
+
+  /** `mask` is float32 `[B, T]`. */
+  protected abstract reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor;
+
+  override getConfig(): ConfigDict {
+    return super.getConfig();
+  }
+}
+
+/** Mask as `[B, T, 1, ...]` to broadcast over the feature dims of `x`. */
+function overFeatures(mask: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  let m = mask;
+  while (m.rank < x.rank) m = tf.expandDims(m, -1);
+  return m;
+}
+
+/**
+ * Mean over real steps: the sum divided by max(count, 1). Padded steps must
+ * hold zeros (the compiler's fill; `needs: zeros`).
+ */
+export class SeqnetGlobalAvgPool extends TimeReduction {
+  static className = 'SeqnetGlobalAvgPool';
+
+  protected reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    const count = tf.sum(mask, 1);
+    return tf.div(tf.sum(x, 1), overFeatures(atLeastOne(count), tf.sum(x, 1)));
+  }
+}
+tf.serialization.registerClass(SeqnetGlobalAvgPool);
+
+/** Max over real steps; 0 for a row without one. */
+export class SeqnetGlobalMaxPool extends TimeReduction {
+  static className = 'SeqnetGlobalMaxPool';
+
+  protected reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    const real = tf.greater(overFeatures(mask, x), 0.5);
+    const hidden = tf.where(tf.broadcastTo(real, x.shape), x, tf.fill(x.shape, -Infinity));
+    const pooled = tf.max(hidden, 1);
+    const rowHasReal = tf.greater(overFeatures(tf.max(mask, 1), pooled), 0.5);
+    return tf.where(tf.broadcastTo(rowHasReal, pooled.shape), pooled, tf.zerosLike(pooled));
+  }
+}
+tf.serialization.registerClass(SeqnetGlobalMaxPool);
+
+/**
+ * The value at the last real step of each row (any layout), selected by a
+ * one-hot product rather than a gather, whose gradient the WASM backend
+ * lacks; 0 for a row without one.
+ */
+export class SeqnetLast extends TimeReduction {
+  static className = 'SeqnetLast';
+
+  protected reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    const steps = x.shape[1]!;
+    const position = tf.add(tf.range(0, steps, 1, 'float32'), 1);
+    const realPosition = tf.mul(tf.greater(mask, 0.5).cast('float32'), position);
+    const last = tf.max(realPosition, 1, true);
+    const pick = tf.logicalAnd(tf.equal(realPosition, last), tf.greater(last, 0));
+    return tf.sum(tf.where(tf.broadcastTo(overFeatures(pick, x), x.shape), x, tf.zerosLike(x)), 1);
+  }
+}
+tf.serialization.registerClass(SeqnetLast);
+
+registerLayerKind('global_avgpool', (name) => new SeqnetGlobalAvgPool({ name }));
+registerLayerKind('global_maxpool', (name) => new SeqnetGlobalMaxPool({ name }));
+registerLayerKind('last', (name) => new SeqnetLast({ name }));
