@@ -11,7 +11,11 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diag
 import { renderJsonLines, renderText } from '../diagnostics/render.js';
 import { explain, renderExplainDot, renderExplainSvg, renderExplainText } from '../emit/explain.js';
 import { insertFills } from '../rewrite/fills.js';
+import { buildFiles } from '../emit/build.js';
+import type { IrModel } from '../check/ir.js';
 import { packageVersion, readSource, readSpecs } from './files.js';
+import { writeAtomically } from './write.js';
+import { dirname, relative, resolve, sep } from 'node:path';
 
 export interface Io {
   stdout(s: string): void;
@@ -77,6 +81,24 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       program.outputHelp();
     });
 
+  /** Read, check and pick one model; prints diagnostics; undefined when the command must stop with exit 1. */
+  const compileOne = (path: string, modelName: string | undefined, format: Format = 'text'): IrModel | undefined => {
+    const b = builtins(io);
+    if (!b) return undefined;
+    const r = readSource(path);
+    if (!r.ok) {
+      io.stderr(`error: ${r.message}\n`);
+      return undefined;
+    }
+    const checked = checkSource(r.file, b);
+    const diags = [...checked.diagnostics];
+    const picked = hasErrors(diags) ? undefined : selectModel(checked, modelName);
+    if (picked && 'code' in picked) diags.push(picked);
+    printDiagnostics(io, diags, format);
+    if (!picked || 'code' in picked) return undefined;
+    return insertFills(picked);
+  };
+
   program
     .command('check')
     .description('parse and type-check .seqnet files')
@@ -106,24 +128,41 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--model <name>', 'the model to explain, when the file has several')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'dot', 'svg']).default('table'))
     .action(async (path: string, opts: { model?: string; format: 'table' | 'json' | 'dot' | 'svg' }) => {
-      const b = builtins(io);
-      if (!b) return void (code = EXIT.errors);
-      const r = readSource(path);
-      if (!r.ok) {
-        io.stderr(`error: ${r.message}\n`);
-        return void (code = EXIT.errors);
-      }
-      const checked = checkSource(r.file, b);
-      const diags = [...checked.diagnostics];
-      const picked = hasErrors(diags) ? undefined : selectModel(checked, opts.model);
-      if (picked && 'code' in picked) diags.push(picked);
-      printDiagnostics(io, diags, 'text');
-      if (!picked || 'code' in picked) return void (code = EXIT.errors);
-      const model = insertFills(picked);
+      const model = compileOne(path, opts.model);
+      if (!model) return void (code = EXIT.errors);
       if (opts.format === 'table') io.stdout(renderExplainText(explain(model)));
       else if (opts.format === 'json') io.stdout(JSON.stringify(explain(model), null, 2) + '\n');
       else if (opts.format === 'dot') io.stdout(renderExplainDot(model));
       else io.stdout(await renderExplainSvg(model));
+    });
+
+  program
+    .command('build')
+    .description('compile a model: write <model>.ts, .js, .d.ts and .manifest.json (API.md)')
+    .argument('<file>', 'a .seqnet file')
+    .option('-o, --out <dir>', 'output folder', '.')
+    .option('--model <name>', 'the model to build, when the file has several')
+    .addOption(new Option('--target <target>', 'node, or web (browser: no file system)').choices(['node', 'web']).default('node'))
+    .addOption(formatOption())
+    .action((path: string, opts: { out: string; model?: string; target: 'node' | 'web'; format: Format }) => {
+      const model = compileOne(path, opts.model, opts.format);
+      if (!model) return void (code = EXIT.errors);
+      const outDir = resolve(opts.out);
+      const out = buildFiles(model, packageVersion(), {
+        target: opts.target,
+        implSpecifier: (n) => {
+          const abs = resolve(dirname(resolve(path)), n.impl!.module);
+          const rel = relative(outDir, abs).split(sep).join('/');
+          return rel.startsWith('.') ? rel : `./${rel}`;
+        },
+      });
+      try {
+        writeAtomically(outDir, out.files);
+      } catch (e) {
+        io.stderr(`error: cannot write to \`${opts.out}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was written\n`);
+        return void (code = EXIT.errors);
+      }
+      io.stdout(`built ${model.name}: ${[...out.files.keys()].map((f) => relative(process.cwd(), resolve(outDir, f)) || f).join(', ')}\n`);
     });
 
   try {
