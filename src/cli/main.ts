@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { checkSource, loadBuiltins, selectModel, type Builtins } from '../check/program.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderJsonLines, renderText } from '../diagnostics/render.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import { explain, renderExplainDot, renderExplainSvg, renderExplainText } from '../emit/explain.js';
 import { insertFills } from '../rewrite/fills.js';
 import { buildFiles } from '../emit/build.js';
@@ -72,10 +73,22 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run `seqnetc --help` for usage)')
     .option('-V, --version', 'print the version and the tfjs backend it would use')
-    .action(async (opts: { version?: boolean }) => {
+    .argument('[command]')
+    .action(async (command: string | undefined, opts: { version?: boolean }) => {
+      if (command !== undefined) {
+        const names = program.commands.map((c) => c.name());
+        const guess = didYouMean(command, names);
+        io.stderr(`error: unknown command \`${command}\`${guess ? `; did you mean \`${guess}\`?` : ''} (commands: ${names.join(', ')})\n`);
+        return void (code = EXIT.usage);
+      }
       if (opts.version) {
-        const { backendName } = await import('../runtime/backend.js');
-        io.stdout(`seqnetc ${packageVersion()} (backend: ${await backendName()})\n`);
+        const { initBackend } = await import('../runtime/backend.js');
+        try {
+          io.stdout(`seqnetc ${packageVersion()} (backend: ${await initBackend()})\n`);
+        } catch (e) {
+          io.stderr(`error: ${(e as Error).message}\n`);
+          code = EXIT.errors;
+        }
         return;
       }
       program.outputHelp();
