@@ -12,7 +12,6 @@ import { renderJsonLines, renderText } from '../diagnostics/render.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { explain, renderExplainDot, renderExplainSvg, renderExplainText } from '../emit/explain.js';
 import { insertFills } from '../rewrite/fills.js';
-import { buildFiles } from '../emit/build.js';
 import type { IrModel } from '../check/ir.js';
 import { packageVersion, readSource, readSpecs } from './files.js';
 import { writeAtomically } from './write.js';
@@ -157,9 +156,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--model <name>', 'the model to build, when the file has several')
     .addOption(new Option('--target <target>', 'node, or web (browser: no file system)').choices(['node', 'web']).default('node'))
     .addOption(formatOption())
-    .action((path: string, opts: { out: string; model?: string; target: 'node' | 'web'; format: Format }) => {
+    .action(async (path: string, opts: { out: string; model?: string; target: 'node' | 'web'; format: Format }) => {
       const model = compileOne(path, opts.model, opts.format);
       if (!model) return void (code = EXIT.errors);
+      // ts-morph is loaded only to build: `check` and `explain` start faster without it.
+      const { buildFiles } = await import('../emit/build.js');
       const outDir = resolve(opts.out);
       const out = buildFiles(model, packageVersion(), {
         target: opts.target,
