@@ -82,6 +82,7 @@ export class SeqnetDense extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      if (x.size === 0) return tf.zeros([...x.shape.slice(0, -1), this.units]);
       const kernel = this.kernel.read();
       let y = onLastAxis(x, (rows) => tf.matMul(rows, kernel as tf.Tensor2D));
       if (this.bias) y = tf.add(y, this.bias.read());
@@ -202,11 +203,14 @@ export interface SeqnetEmbeddingArgs extends LayerArgs {
  * gather gradient needs UnsortedSegmentSum, which the WASM backend lacks.
  */
 function lookupRows(table: tf.Tensor, flatIds: tf.Tensor1D): tf.Tensor {
+  const shape = table.shape;
   const f = tf.customGrad((...args: unknown[]) => {
-    const t = args[0] as tf.Tensor;
+    const [t, save] = args as [tf.Tensor, (tensors: tf.Tensor[]) => void];
+    // Saved through the engine: the layer's tidy disposes `flatIds` before backprop runs.
+    save([flatIds]);
     return {
       value: tf.gather(t, flatIds),
-      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(flatIds, 1), dy, t.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(tf.expandDims(saved[0]!, 1), dy, shape),
     };
   });
   return f(table);
