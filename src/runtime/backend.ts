@@ -9,8 +9,6 @@
  * next. `SEQNET_BACKEND=gpu|node|wasm|cpu` forces one (and fails loudly
  * when it cannot be had).
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { tf } from './tf.js';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
@@ -49,6 +47,8 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
     case 'wasm': {
       const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { setWasmPaths(prefix: string): void };
       // The .wasm binaries sit next to the package's main file (dist/).
+      const { createRequire } = await import('node:module');
+      const { dirname } = await import('node:path');
       const require = createRequire(import.meta.url);
       wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialize');

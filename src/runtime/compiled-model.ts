@@ -3,11 +3,9 @@
  * what the runtime needs to drive it (the `GraphSpec`: which LayersModel
  * output is which declared output, mask or loss input) and the manifest.
  */
-import { join } from 'node:path';
 import type { Layout, Params } from './builder-types.js';
 import { type Sample } from './data.js';
 import { type EvaluateOptions, type EvaluateResult, type FitHistory, type FitOptions, runEvaluate, runFit } from './fit.js';
-import { MANIFEST_JSON, dirLoadHandler, dirSaveHandler, readJson } from './io.js';
 import { lossFn } from './layers/registry.js';
 import { type Manifest, assertManifest } from './manifest.js';
 import { tf } from './tf.js';
@@ -178,6 +176,39 @@ export class CompiledModel {
     }
   }
 
+  /**
+   * The loss and its gradient with respect to every trainable weight (keyed
+   * by `<value>/<weight>`), updating nothing: what `seqnetc verify` compares
+   * for padding invariance (MASKING.md R2). The caller disposes the grads.
+   */
+  gradients(
+    inputs: Readonly<Record<string, tf.Tensor>>,
+    targets: Readonly<Record<string, tf.Tensor>>,
+    opts: PredictOptions = {},
+  ): { loss: number; grads: Record<string, tf.Tensor> } {
+    if (this.graph.losses.length === 0) throw new Error(`seqnet runtime: model ${this.manifest.name} declares no loss`);
+    const prep = prepareInputs(this.manifest, inputs);
+    try {
+      const tg = prepareTargets(this.manifest, targets, prep.bindings, this.neededTargets);
+      const weights = this.model.trainableWeights;
+      const { value, grads } = tf.variableGrads(() => {
+        const outs = this.forward(prep.tensors, opts.training ?? false, false);
+        return tf.addN(this.terms(outs, tg, false).values) as tf.Scalar;
+      }, weights.map((w) => w.read() as tf.Variable));
+      const loss = value.dataSync()[0]!;
+      value.dispose();
+      const byName: Record<string, tf.Tensor> = {};
+      for (const w of weights) {
+        const g = grads[(w.read() as tf.Variable).name];
+        // A weight the loss does not reach has no gradient: report zeros, as Keras does.
+        byName[w.originalName] = g ?? tf.zerosLike(w.read());
+      }
+      return { loss, grads: byName };
+    } finally {
+      tf.dispose(prep.owned);
+    }
+  }
+
   /** One step of masked training: updates the weights and the batch-norm moving statistics; returns the loss. */
   trainStep(inputs: Readonly<Record<string, tf.Tensor>>, targets: Readonly<Record<string, tf.Tensor>>, optimizer: tf.Optimizer): number {
     return this.runBatch(inputs, targets, { optimizer }).loss;
@@ -251,8 +282,10 @@ export class CompiledModel {
 
   /** Writes `dir/model.json`, `dir/weights.bin` (tfjs layers-model format) and `dir/manifest.json`. */
   async save(dir: string): Promise<void> {
+    // node:fs is loaded only here and in loadModel, so that a browser bundle of the runtime never needs it.
+    const io = await import('./io.js');
     this.model.setUserDefinedMetadata({ seqnet: this.graph as unknown as Record<string, unknown> });
-    await this.model.save(dirSaveHandler(dir, { [MANIFEST_JSON]: `${JSON.stringify(this.manifest, null, 2)}\n` }));
+    await this.model.save(io.dirSaveHandler(dir, { [io.MANIFEST_JSON]: `${JSON.stringify(this.manifest, null, 2)}\n` }));
   }
 
   dispose(): void {
@@ -281,18 +314,35 @@ function classAccuracy(spec: GraphLoss, pred: tf.Tensor, target: tf.Tensor, mask
 }
 
 /**
- * Restores a model saved by `CompiledModel.save` (or written by `seqnetc
- * build`): the layer classes must be registered first, which importing the
- * runtime does for the built-in ones.
+ * Restores a model saved by `CompiledModel.save`: from a folder, or from an
+ * `http(s)://` URL of the folder (the browser build serves it). The layer
+ * classes must be registered first, which importing the runtime does for the
+ * built-in ones (a custom layer's module registers its own).
  */
 export async function loadModel(dir: string): Promise<CompiledModel> {
-  const manifest = await readJson(join(dir, MANIFEST_JSON));
-  assertManifest(manifest, join(dir, MANIFEST_JSON));
-  const model = await tf.loadLayersModel(await dirLoadHandler(dir));
+  let manifest: unknown;
+  let model: tf.LayersModel;
+  let where: string;
+  if (/^https?:\/\//i.test(dir)) {
+    const base = dir.replace(/\/+$/, '');
+    where = `${base}/model.json`;
+    const response = await fetch(`${base}/manifest.json`);
+    if (!response.ok) throw new Error(`${base}/manifest.json: HTTP ${response.status}`);
+    manifest = await response.json();
+    assertManifest(manifest, `${base}/manifest.json`);
+    model = await tf.loadLayersModel(where);
+  } else {
+    const io = await import('./io.js');
+    const path = await import('node:path');
+    where = path.join(dir, io.MODEL_JSON);
+    manifest = await io.readJson(path.join(dir, io.MANIFEST_JSON));
+    assertManifest(manifest, path.join(dir, io.MANIFEST_JSON));
+    model = await tf.loadLayersModel(await io.dirLoadHandler(dir));
+  }
   const graph = (model.getUserDefinedMetadata() as { seqnet?: unknown } | undefined)?.seqnet;
   if (!isGraphSpec(graph)) {
     model.dispose();
-    throw new Error(`${join(dir, 'model.json')}: no seqnet graph spec in userDefinedMetadata (not saved by seqnet?)`);
+    throw new Error(`${where}: no seqnet graph spec in userDefinedMetadata (not saved by seqnet?)`);
   }
   return new CompiledModel(model, manifest, graph);
 }

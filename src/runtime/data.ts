@@ -45,26 +45,25 @@ interface Flat {
   shape: number[];
 }
 
-/** A rectangular nested array as flat values plus shape; `where` names it in errors. */
-function flatten(value: Nested, depth: number, where: string, row: number): Flat {
+/** A rectangular nested array as flat values plus shape; errors name sample `row`'s field `name`. */
+function flatten(value: Nested, depth: number, name: string, row: number): Flat {
   const values: number[] = [];
   const shape: number[] = [];
+  const fail = (what: string): never => {
+    throw new SeqnetInputError(name, `sample ${row}: \`${name}\`: ${what}`, row);
+  };
   const walk = (v: Nested, level: number): void => {
     if (level === depth) {
-      if (Array.isArray(v)) throw new SeqnetInputError(where, `${where}: expected ${depth} nested array level(s), found more`, row);
-      const n = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
-      if (typeof n !== 'number') throw new SeqnetInputError(where, `${where}: expected a number, found ${typeof v}`, row);
-      values.push(n);
+      if (Array.isArray(v)) fail(`expected ${depth} nested array level(s), found more`);
+      if (typeof v === 'boolean') values.push(v ? 1 : 0);
+      else if (typeof v === 'number') values.push(v);
+      else fail(`expected a number, found ${typeof v}`);
       return;
     }
-    if (!Array.isArray(v)) {
-      throw new SeqnetInputError(where, `${where}: expected ${depth} nested array level(s), found ${level}`, row);
-    }
+    if (!Array.isArray(v)) fail(`expected ${depth} nested array level(s), found ${level}`);
     const arr = v as readonly Nested[];
     if (shape.length === level) shape.push(arr.length);
-    else if (shape[level] !== arr.length) {
-      throw new SeqnetInputError(where, `${where}: ragged array (axis ${level} has ${shape[level]} and ${arr.length} entries)`, row);
-    }
+    else if (shape[level] !== arr.length) fail(`ragged array (axis ${level} has ${shape[level]} and ${arr.length} entries)`);
     for (const item of arr) walk(item, level + 1);
   };
   walk(value, 0);
@@ -174,7 +173,7 @@ export function padBatch(samples: readonly Sample[], manifest: Manifest, opts: P
       if (v === undefined) {
         throw new SeqnetInputError(field.name, `sample ${row} has no \`${field.name}\` (${field.kind} ${field.dtype} [${field.shape.join(', ')}])`, row);
       }
-      const flat = flatten(v, depth, `sample ${row}: \`${field.name}\``, row);
+      const flat = flatten(v, depth, field.name, row);
       list.push(flat);
       if (field.layout !== undefined) {
         const key = timeKey(field.shape[1]);
@@ -244,14 +243,14 @@ function packField(field: Field, list: readonly Flat[], T: number | undefined, r
     const row = id(b);
     const own = flat.shape.slice(innerStart);
     if (own.includes(-1)) return;
+    declared.forEach((d, i) => {
+      if (typeof d === 'number' && d !== own[i]) {
+        throw new SeqnetInputError(field.name, `sample ${row}: \`${field.name}\` has ${own[i]} entries on axis ${i + 1 + innerStart}, expected ${d}`, row);
+      }
+    });
     if (inner === undefined) {
       inner = own;
       innerRow = row;
-      declared.forEach((d, i) => {
-        if (typeof d === 'number' && d !== own[i]) {
-          throw new SeqnetInputError(field.name, `sample ${row}: \`${field.name}\` has ${own[i]} entries on axis ${i + 1 + innerStart}, expected ${d}`, row);
-        }
-      });
     } else if (own.some((d, i) => d !== inner![i])) {
       throw new SeqnetInputError(
         field.name,

@@ -5,7 +5,7 @@
  * reproducible from `seed`. Losses average exactly over all real steps of
  * the data: each batch contributes its loss terms weighted by their counts.
  */
-import cliProgress from 'cli-progress';
+import type cliProgressTypes from 'cli-progress';
 import type { BatchStats, CompiledModel } from './compiled-model.js';
 import { type Sample, padBatch, planBatches, sampleLength, seededRandom } from './data.js';
 import { SeqnetInputError } from './errors.js';
@@ -202,18 +202,21 @@ function rate(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(1);
 }
 
-function makeReporter(opts: FitOptions): Reporter | undefined {
+async function makeReporter(opts: FitOptions): Promise<Reporter | undefined> {
   if (opts.verbose === 0) return undefined;
-  const stream = opts.stream ?? process.stderr;
+  // In a browser there is no process: lines go to the console.
+  const stream: { write(text: string): unknown; isTTY?: boolean } = opts.stream ??
+    (typeof process !== 'undefined' ? process.stderr : { write: (text: string) => console.log(text.trimEnd()) });
   if (stream.isTTY === true) {
-    let bar: cliProgress.SingleBar | undefined;
+    const cliProgress = (await import('cli-progress')).default;
+    let bar: cliProgressTypes.SingleBar | undefined;
     return {
       step(p) {
         const payload = { ep: `${p.epoch}/${p.epochs}`, loss: fmt(p.loss), sps: rate(p.stepsPerSecond), rsps: rate(p.realStepsPerSecond) };
         if (bar === undefined) {
           bar = new cliProgress.SingleBar(
             {
-              stream,
+              stream: stream as NodeJS.WritableStream,
               format: 'epoch {ep} [{bar}] {value}/{total} | loss {loss} | {sps} steps/s | {rsps} real steps/s',
               hideCursor: false,
               clearOnComplete: true,
@@ -258,7 +261,7 @@ export async function runFit(model: CompiledModel, samples: readonly Sample[], o
   const optimizer = makeOptimizer(opts.optimizer, opts.learningRate ?? 1e-3);
   const random = seededRandom(opts.seed ?? 0);
   const lengths = train.map((s) => sampleLength(s, model.manifest));
-  const reporter = makeReporter(opts);
+  const reporter = await makeReporter(opts);
   const history: FitHistory = { epoch: [], history: { loss: [] } };
   const push = (key: keyof FitHistory['history'], v: number | undefined) => {
     if (v === undefined) return;
