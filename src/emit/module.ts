@@ -5,11 +5,10 @@
  * with ts-morph, compiled to ESM `.js` and `.d.ts` in memory.
  */
 import { IndentationText, Project, QuoteKind, ScriptTarget, ModuleKind, ModuleResolutionKind, VariableDeclarationKind, type CodeBlockWriter } from 'ts-morph';
-import type { IrModel, IrNode, LayerNode } from '../check/ir.js';
-import type { Mask } from '../check/types.js';
+import type { IrModel, LayerNode } from '../check/ir.js';
 import type { Manifest } from '../runtime/manifest.js';
-import { dtypeOf, manifestMask, shapeOf } from './manifest.js';
-import { commentText, literal, LocalNames, objectLiteral, str } from './names.js';
+import { commentText, literal, objectLiteral, str } from './names.js';
+import { planModel, type Plan } from './plan.js';
 
 export interface EmitOptions {
   /** The module the generated code imports the runtime from. */
@@ -25,102 +24,46 @@ export interface EmittedModule {
   readonly dts: string;
 }
 
-function where(n: { at: { file: { position(o: number): { line: number; column: number } }; span: { start: number } } }): string {
-  const p = n.at.file.position(n.at.span.start);
-  return `${p.line}:${p.column}`;
-}
-
-/** The statements of `createModel`, in topological order. */
-function writeBody(w: CodeBlockWriter, model: IrModel, opts: EmitOptions, customImports: Map<string, { local: string; specifier: string; exportName: string }>): void {
-  const locals = new LocalNames(['builder', 'options', 'manifest', 'createModel', 'loadModel', 'ModelBuilder', 'loadSaved', 'CompiledModel', 'Manifest']);
-  const byId = new Map(model.nodes.map((n) => [n.id, n]));
-  const maskLocal = new Map<string, string>();
-  const maskIndex = new Map(model.masks.map((m, i) => [m.id, i]));
-  const local = (n: IrNode) => locals.local(n.name);
-
-  const ensureMask = (m: Mask): string => {
-    const known = maskLocal.get(m.id);
-    if (known) return known;
-    if (!m.parent) throw new Error(`internal: root mask ${m.id} has no source`); // the checker gives every root a source
-    const parent = ensureMask(m.parent.mask);
-    const name = locals.fresh(`m${maskIndex.get(m.id)}`);
-    const win = m.parent.window;
-    if (m.layout === 'holes') throw new Error('internal: a window over holes passed the checker');
-    const spec = objectLiteral([
-      ['kernel', literal(win.size)],
-      ['stride', literal(win.stride)],
-      ['dilation', literal(win.dilation)],
-      ['mode', literal(win.mode)],
-      ['layout', literal(m.layout)],
-    ]);
-    w.writeLine(`const ${name} = builder.windowMask(${str(`${name}__mask`)}, ${parent}, ${spec});`);
-    maskLocal.set(m.id, name);
-    return name;
-  };
-
+/** The statements of `createModel`: the plan, printed. */
+function writeBody(w: CodeBlockWriter, plan: Plan): void {
+  const params = (p: object) => objectLiteral(Object.entries(p).map(([k, v]) => [k, literal(v)]));
+  const opt = (x: string | undefined) => (x === undefined ? '' : `, ${x}`);
   w.writeLine('const builder = new ModelBuilder(manifest, options);');
-  w.blankLine();
-  // Raw inputs first: a mask source may read a lengths or mask input declared after it.
-  const rawOf = new Map<number, string>();
-  for (const n of model.nodes) {
-    if (n.kind !== 'input') continue;
-    const shape = `[${shapeOf(n.type.dims).map((d, i) => (i === 0 || typeof d === 'string' ? 'null' : String(d))).join(', ')}]`;
-    const fn = n.role === 'target' ? 'target' : 'input';
-    const v = n.maskSource ? locals.fresh(`${local(n)}_raw`) : local(n);
-    w.writeLine(`const ${v} = builder.${fn}(${str(n.name)}, ${str(dtypeOf(n.type.dtype))}, ${shape});`);
-    rawOf.set(n.id, v);
-  }
-  for (const n of model.nodes) {
-    if (n.kind !== 'input' || !n.maskSource) continue;
-    const mm = manifestMask(n)!;
-    const spec = objectLiteral(Object.entries(mm).map(([k, v]) => [k, literal(v)]));
-    const aux = n.maskSource.aux ? `, ${rawOf.get(model.nodes.find((x) => x.name === n.maskSource!.aux)!.id)}` : '';
-    const m = n.maskSource.mask;
-    const known = maskLocal.get(m.id);
-    const maskName = known ? locals.fresh(`${local(n)}_mask`) : locals.fresh(`m${maskIndex.get(m.id)}`);
-    w.writeLine(`// \`${commentText(n.name)}\`: padded steps set to 0 with where(mask, x, 0), so NaN or Inf cannot pass.`);
-    w.writeLine(`const { value: ${local(n)}, mask: ${maskName} } = builder.maskSource(${str(`${n.name}__mask`)}, ${rawOf.get(n.id)}, ${spec}${aux});`);
-    if (!known) maskLocal.set(m.id, maskName);
-  }
-  w.blankLine();
-  for (const n of model.nodes) {
-    if (n.kind === 'input') continue;
-    if (n.kind === 'fill') {
-      const of = byId.get(n.of)!;
-      const mask = ensureMask(of.type.mask!);
-      w.writeLine(`// fill: ${commentText(n.reason.text)}; read as zeros by ${commentText(n.reason.consumers.join(', '))}`);
-      w.writeLine(`const ${local(n)} = builder.fill(${str(n.name)}, ${local(of)}, ${mask});`);
-      continue;
+  let section = '';
+  for (const s of plan.steps) {
+    const kind = s.op === 'input' || s.op === 'maskSource' ? 'inputs' : s.op === 'output' || s.op === 'loss' ? 'ends' : 'layers';
+    if (kind !== section) {
+      w.blankLine();
+      section = kind;
     }
-    const args = `[${n.inputs.map((e) => local(byId.get(e.node)!)).join(', ')}]`;
-    const mask = n.usesMask && n.inputMask ? `, ${ensureMask(n.inputMask)}` : '';
-    if (n.type.mask) ensureMask(n.type.mask);
-    if (n.impl) {
-      const key = `${n.impl.module}#${n.impl.exportName}`;
-      let imp = customImports.get(key);
-      if (!imp) {
-        imp = { local: locals.fresh(n.impl.exportName.replace(/[^A-Za-z0-9_$]/g, '_')), specifier: opts.implSpecifier ? opts.implSpecifier(n) : n.impl.module, exportName: n.impl.exportName };
-        customImports.set(key, imp);
-      }
-      const args2 = objectLiteral([['name', str(n.name)], ...Object.entries(n.params).map(([k, v]) => [k, literal(v)] as [string, string])]);
-      w.writeLine(`const ${local(n)} = builder.custom(${str(n.name)}, new ${imp.local}(${args2}), ${args}${mask});`);
-      continue;
+    switch (s.op) {
+      case 'input':
+        w.writeLine(`const ${s.out} = builder.${s.role}(${str(s.name)}, ${str(s.dtype)}, ${literal(s.shape)});`);
+        break;
+      case 'maskSource':
+        w.writeLine(`// \`${commentText(s.value)}\`: padded steps set to 0 with where(mask, x, 0), so NaN or Inf cannot pass.`);
+        w.writeLine(`const { value: ${s.out}, mask: ${s.outMask} } = builder.maskSource(${str(s.name)}, ${s.x}, ${params(s.spec)}${opt(s.aux)});`);
+        break;
+      case 'windowMask':
+        w.writeLine(`const ${s.out} = builder.windowMask(${str(s.name)}, ${s.mask}, ${params(s.spec)});`);
+        break;
+      case 'layer':
+        w.writeLine(`const ${s.out} = builder.layer(${str(s.name)}, ${str(s.kind)}, [${s.inputs.join(', ')}], ${params(s.params)}${opt(s.mask)});`);
+        break;
+      case 'custom':
+        w.writeLine(`const ${s.out} = builder.custom(${str(s.name)}, new ${s.cls}(${params({ name: s.name, ...s.params })}), [${s.inputs.join(', ')}]${opt(s.mask)});`);
+        break;
+      case 'fill':
+        w.writeLine(`// fill: ${commentText(s.why)}; read as zeros by ${commentText(s.consumers.join(', '))}`);
+        w.writeLine(`const ${s.out} = builder.fill(${str(s.name)}, ${s.x}, ${s.mask});`);
+        break;
+      case 'output':
+        w.writeLine(`builder.output(${str(s.name)}, ${s.x}${opt(s.mask)});`);
+        break;
+      case 'loss':
+        w.writeLine(`builder.loss(${str(s.kind)}, ${s.pred}, ${s.target}, ${params(s.params)}${opt(s.mask)});`);
+        break;
     }
-    const params = objectLiteral(Object.entries(n.params).map(([k, v]) => [k, literal(v)]));
-    w.writeLine(`const ${local(n)} = builder.layer(${str(n.name)}, ${str(n.layer)}, ${args}, ${params}${mask});`);
-  }
-  w.blankLine();
-  for (const o of model.outputs) {
-    const n = byId.get(o.node)!;
-    const mask = n.type.mask ? `, ${ensureMask(n.type.mask)}` : '';
-    w.writeLine(`builder.output(${str(o.name)}, ${local(n)}${mask});`);
-  }
-  for (const l of model.losses) {
-    const pred = byId.get(l.pred)!;
-    const target = byId.get(l.target)!;
-    const mask = l.mask ? `, ${ensureMask(l.mask)}` : '';
-    const params = objectLiteral(Object.entries(l.params).map(([k, v]) => [k, literal(v)]));
-    w.writeLine(`builder.loss(${str(l.layer)}, ${local(pred)}, ${local(target)}, ${params}${mask});`);
   }
   w.writeLine('return builder.build();');
 }
@@ -158,7 +101,7 @@ export function emitModule(model: IrModel, manifest: Manifest, fileBase: string,
   const existing = p.getSourceFile(path);
   if (existing) p.removeSourceFile(existing);
   const sf = p.createSourceFile(path, '', { overwrite: true });
-  const customImports = new Map<string, { local: string; specifier: string; exportName: string }>();
+  const plan = planModel(model);
   const runtimeImport = sf.addImportDeclaration({
     moduleSpecifier: runtime,
     namedImports: ['ModelBuilder', { name: 'loadModel', alias: 'loadSaved' }],
@@ -176,7 +119,7 @@ export function emitModule(model: IrModel, manifest: Manifest, fileBase: string,
     docs: ['A new model with freshly initialised weights (deterministic for a given seed).'],
     parameters: [{ name: 'options', type: '{ seed?: number }', initializer: '{}' }],
     returnType: 'CompiledModel',
-    statements: (w) => writeBody(w, model, opts, customImports),
+    statements: (w) => writeBody(w, plan),
   });
   if ((opts.target ?? 'node') === 'node') {
     sf.addFunction({
@@ -197,10 +140,10 @@ export function emitModule(model: IrModel, manifest: Manifest, fileBase: string,
       statements: 'return loadSaved(url);',
     });
   }
-  let index = 0;
-  for (const imp of customImports.values()) {
-    sf.insertImportDeclaration(1 + index++, { moduleSpecifier: imp.specifier, namedImports: [imp.exportName === imp.local ? imp.exportName : { name: imp.exportName, alias: imp.local }] });
-  }
+  plan.customClasses.forEach((c, i) => {
+    const specifier = opts.implSpecifier ? opts.implSpecifier(c.node) : c.module;
+    sf.insertImportDeclaration(1 + i, { moduleSpecifier: specifier, namedImports: [c.exportName === c.local ? c.exportName : { name: c.exportName, alias: c.local }] });
+  });
   void runtimeImport;
   sf.insertStatements(0, (w) => {
     w.writeLine(`// Generated by seqnetc ${commentText(manifest.compiler)} from ${commentText(model.file.name)}, model ${commentText(model.name)}.`);

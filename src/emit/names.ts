@@ -62,7 +62,8 @@ export function literal(v: unknown): string {
   if (typeof v === 'string') return str(v);
   if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? '-0' : String(v)) : 'NaN';
   if (typeof v === 'boolean') return String(v);
-  if (v === null || v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
   return objectLiteral(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, literal(x)]));
 }
