@@ -111,8 +111,17 @@ export class LayerLibrary {
       if (p.type.kind === 'enum') for (const m of p.type.members) known.add(m.name);
       if (p.type.kind === 'tensor') for (const t of p.type.alternatives) collectDimVars(t, known);
     }
+    // A bare word at the top of `time` gets the more useful "`time` is pointwise, ..." report below.
+    const timeWords = new Set<RExpr>();
+    const timeRule = rules.get('time');
+    if (timeRule) {
+      const leaves: RExpr[] = [];
+      collectLeaves(timeRule.value, leaves);
+      for (const l of leaves) if (l.kind === 'Ref') timeWords.add(l);
+    }
     const checkRefs = (e: RExpr, allowPrime: boolean) =>
       walk(e, (n) => {
+        if (n.kind === 'Ref' && timeWords.has(n)) return;
         if (n.kind === 'Ref') {
           if (!known.has(n.name)) bad(`unknown name \`${n.name}\` in the declaration of \`${decl.name.name}\``, n.span);
           else if (n.prime && !allowPrime) bad(`\`${n.name}'\` may appear only in the output type`, n.span);

@@ -249,6 +249,14 @@ export class ModelChecker {
     return mask;
   }
 
+  /** The input whose `masked by` clause made the root of `mask`. */
+  private declaringInput(mask: Mask): InputStmt | undefined {
+    const at = mask.declaredAt.span;
+    return this.model.stmts.find(
+      (s): s is InputStmt => s.kind === 'Input' && s.mask !== undefined && s.mask.span.start === at.start && s.mask.span.end === at.end,
+    );
+  }
+
   private maskNote(mask: Mask): Note {
     const o = mask.origin;
     const how =
@@ -259,16 +267,23 @@ export class ModelChecker {
           : o.kind === 'lengths'
             ? `masked by lengths(${o.input})`
             : `masked by ${o.input}`;
-    const layout = mask.layout === 'holes' ? 'without a layout' : `padded ${mask.layout}`;
-    const input = o.kind === 'zeros' || o.kind === 'value' ? o.input : this.inputMaskedBy(o.input);
-    return { message: `\`${input}\` is declared \`${how}\` ${layout}`, span: mask.declaredAt.span, file: mask.declaredAt.file };
+    const decl = this.declaringInput(mask);
+    const declared =
+      mask.layout === 'holes'
+        ? `\`${how}\` without a layout`
+        : decl?.mask?.layout
+          ? `\`${how}, padded ${mask.layout}\``
+          : `\`${how}\` (padded ${mask.layout} by default)`;
+    return { message: `\`${decl?.name.name ?? o.input}\` is declared ${declared}`, span: mask.declaredAt.span, file: mask.declaredAt.file };
   }
 
-  private inputMaskedBy(aux: string): string {
-    for (const s of this.model.stmts) {
-      if (s.kind === 'Input' && s.mask && (s.mask.source.kind === 'lengths' || s.mask.source.kind === 'input') && s.mask.source.input.name === aux) return s.name.name;
-    }
-    return aux;
+  /** `post mask of lengths(n), real length ceil(L / 2)`, for messages about masks that differ. */
+  private maskText(mask: Mask): string {
+    const o = mask.origin;
+    const input = this.declaringInput(mask)?.name.name ?? o.input;
+    const src =
+      o.kind === 'zeros' ? `zeros on \`${input}\`` : o.kind === 'value' ? `value(${o.value}) on \`${input}\`` : o.kind === 'lengths' ? `lengths(${o.input})` : `\`${o.input}\``;
+    return mask.layout === 'holes' ? `mask of ${src}, any pattern` : `${mask.layout} mask of ${src}, real length ${mask.length}`;
   }
 
   // ------------------------------------------------------------ outputs and losses
@@ -289,6 +304,7 @@ export class ModelChecker {
       this.report('SN0217', `\`${def.name}\` is not a loss`, call.callee.span, {
         help: `losses are layers with a scalar output: ${this.lib.all().filter((d) => d.isLoss).map((d) => d.name).join(', ')}`,
       });
+      this.markUsed(call);
       return;
     }
     const r = this.evalCall(call, base, { next: 1 }, true, true);
@@ -331,9 +347,18 @@ export class ModelChecker {
       this.report('SN0217', `\`${def.name}\` is a loss; it can only be used in a \`loss\` statement`, e.callee.span, {
         help: `write \`loss ${this.text(e.span)};\``,
       });
+      this.markUsed(e);
       return POISON;
     }
     return this.evalCall(e, base, counter, isRoot, false);
+  }
+
+  /** A call rejected as a whole still uses the names it mentions (no "never used" warning on top). */
+  private markUsed(e: Expr): void {
+    if (e.kind === 'Name') {
+      const b = this.scope.get(e.name);
+      if (b) b.used = true;
+    } else e.args.forEach((a) => this.markUsed(a));
   }
 
   private freshName(base: string, counter: { next: number }): string {
@@ -379,6 +404,8 @@ export class ModelChecker {
   private bindParams(def: LayerDef, call: CallExpr): Map<string, ParamValue> | undefined {
     let ok = true;
     const given = new Map<string, { value: ParamValue; arg: NamedArg }>();
+    // Parameters the call tried to give (a bad value, or a misspelt name we can guess): not "missing" too.
+    const attempted = new Set<string>();
     for (const a of call.named) {
       const key = a.name.name;
       const tensor = def.tensorParams.find((p) => p.name.name === key);
@@ -390,6 +417,7 @@ export class ModelChecker {
       const p = def.scalarParams.find((q) => q.name.name === key);
       if (!p) {
         const guess = didYouMean(key, def.scalarParams.map((q) => q.name.name));
+        if (guess) attempted.add(guess);
         this.report('SN0202', `\`${def.name}\` has no parameter \`${key}\``, a.name.span, {
           help: guess
             ? `did you mean \`${guess}\`?`
@@ -409,13 +437,14 @@ export class ModelChecker {
       }
       const v = this.literalFor(def, p, a.value);
       if (v === undefined) {
+        attempted.add(key);
         ok = false;
         continue;
       }
       given.set(key, { value: v, arg: a });
     }
     for (const p of def.scalarParams) {
-      if (!given.has(p.name.name) && !p.default) {
+      if (!given.has(p.name.name) && !attempted.has(p.name.name) && !p.default) {
         this.report('SN0203', `\`${def.name}\` needs the parameter \`${p.name.name}\` (${this.paramTypeText(p)})`, call.callee.span, {
           help: `add \`${p.name.name}: ...\` to the call`,
         });
@@ -581,11 +610,11 @@ export class ModelChecker {
         const argSpan = call.args[i]?.span ?? call.span;
         const expected = alts.map((a) => this.file === def.file ? this.text(a.span) : def.file.text.slice(a.span.start, a.span.end)).join(' or ');
         if (isLoss && i > 0) {
-          this.report('SN0305', `\`${def.name}\` cannot compare \`${node.name}\` (${formatType(node.type)}) with its prediction: ${failure.message}`, argSpan, {
+          this.report('SN0305', `\`${def.name}\` cannot compare ${argName(call, i, node)} (${formatType(node.type)}) with its prediction: ${failure.message}`, argSpan, {
             notes: [{ message: `\`${p.name.name}\` is declared ${expected}`, span: p.span, file: def.file }],
           });
         } else {
-          this.report(failure.code, `\`${def.name}\` expects \`${p.name.name}\` as ${expected}, but \`${node.name}\` is ${formatType(node.type)}: ${failure.message}`, argSpan, {
+          this.report(failure.code, `\`${def.name}\` expects \`${p.name.name}\` as ${expected}, but ${argName(call, i, node)} is ${formatType(node.type)}: ${failure.message}`, argSpan, {
             notes: [{ message: `\`${p.name.name}\` is declared here`, span: p.span, file: def.file }],
             help: failure.code === 'SN0302' && node.type.dtype === 'i32' ? 'an i32 value reaches a float layer only through `embedding` or `cast`' : undefined,
           });
@@ -606,9 +635,8 @@ export class ModelChecker {
           const a = masked[0]!;
           const notes: Note[] = [this.maskNote(mask)];
           if (n.type.mask && n.type.mask.declaredAt !== mask.declaredAt) notes.push(this.maskNote(n.type.mask));
-          const describeMask = (m: Mask | undefined) =>
-            m ? (m.layout === 'holes' ? `the mask of \`${this.inputMaskedBy(m.origin.input)}\`` : `a mask of length ${m.length} (from \`${m.origin.input}\`)`) : 'no mask';
-          this.report('SN0401', `\`${def.name}\` joins \`${a.name}\` (${describeMask(mask)}) with \`${n.name}\` (${describeMask(n.type.mask)})`, call.args[i]?.span ?? call.span, {
+          const describeMask = (m: Mask | undefined) => (m ? this.maskText(m) : 'no mask');
+          this.report('SN0401', `\`${def.name}\` joins ${argName(call, inputs.indexOf(a), a)} (${describeMask(mask)}) with ${argName(call, i, n)} (${describeMask(n.type.mask)})`, call.args[i]?.span ?? call.span, {
             notes,
             help: n.type.mask ? 'both sides must be masked by the same source and have the same real length' : 'only a value without a time axis may meet a masked one',
           });
@@ -852,6 +880,13 @@ export class ModelChecker {
     void dims;
     return { dtype, dims: out };
   }
+}
+
+/** How a message names a tensor argument: by its name when the source wrote one, else by position. */
+function argName(call: CallExpr, i: number, node: IrNode): string {
+  const arg = call.args[i];
+  if (!arg || arg.kind === 'Name') return `\`${node.name}\``;
+  return i === 0 ? 'the first argument' : i === 1 ? 'the second argument' : `argument ${i + 1}`;
 }
 
 function toParamValue(v: RValue): ParamValue | undefined {
