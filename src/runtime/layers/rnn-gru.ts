@@ -1,0 +1,218 @@
+/**
+ * The masked GRU recurrence (one direction), Keras 3 equations, gates z, r, h:
+ *
+ *   z = ra(x Wz + h Uz + bz),  r = ra(x Wr + h Ur + br)
+ *   reset_after:  hh = tanh(x Wh + bxh + r * (h Uh + brh))   (bias [2, 3U], Keras)
+ *   otherwise:    hh = tanh(x Wh + (r * h) Uh + bh)         (bias [3U], tfjs-layers)
+ *   h' = z * h + (1 - z) * hh
+ *
+ * At a masked step the state is carried and the output is 0.
+ */
+import { tf } from '../tf.js';
+import * as k from './rnn-kernels.js';
+import {
+  activeGate, activeGateGrad, assembleSequence, constants, copyColumns, stackedGateWeights, stepGradients, tanhGrad,
+  type GruSpec, type RecurrenceImpl, type RecurrenceInputs,
+} from './rnn-common.js';
+import { planRows, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { gruTape } from './rnn-tape.js';
+
+/** `[B, T, U]` (sequences) or `[B, U]`; `x` must be finite at padded steps. */
+export function gruRecurrence(inputs: RecurrenceInputs, spec: GruSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
+  if (impl === 'tape') return gruTape(inputs, spec);
+  const { x, mask, kernel, recurrentKernel, bias } = inputs;
+  return gruOp(spec)(x, mask, kernel, recurrentKernel, bias);
+}
+
+/** Per step, what the backward pass reads. */
+interface Step {
+  hPrev: tf.Tensor3D;
+  z: tf.Tensor3D;
+  r: tf.Tensor3D;
+  hh: tf.Tensor3D;
+  /** h - hh */
+  d: tf.Tensor3D;
+  /** reset_after: h Uh + brh; otherwise: r * h (the input of Uh). */
+  inner: tf.Tensor3D;
+}
+const STEP_FIELDS = 6;
+
+/** What the backward pass reads besides the steps: `[xRows, kernel, U or Uzr, (Uh)]`. */
+function headerSize(resetAfter: boolean): number {
+  return resetAfter ? 3 : 4;
+}
+
+function gruOp(spec: GruSpec) {
+  const { units: U, reverse, sequences, resetAfter } = spec;
+  const hard = spec.recurrentActivation === 'hard_sigmoid';
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, mask, kernel, recurrentKernel, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+    const save = args[5] as tf.GradSaveFunc;
+    const [B, T, C] = x.shape;
+    const plan = planSteps(mask.dataSync(), B, T, reverse);
+    const c = constants(B, U);
+    const n = plan.steps.length;
+
+    const kData = kernel.dataSync();
+    const uData = recurrentKernel.dataSync();
+    const bData = bias.dataSync();
+    // reset_after's bias is [input; recurrent]: z and r add both rows, h keeps them apart.
+    const bIn = resetAfter ? bData.subarray(0, 3 * U) : bData;
+    const bRec = resetAfter ? bData.subarray(3 * U, 6 * U) : new Float32Array(3 * U);
+    const bZr = new Float32Array(3 * U);
+    for (let i = 0; i < 2 * U; i++) bZr[i] = (bIn[i] as number) + (bRec[i] as number);
+    const wz = stackedGateWeights(kData, uData, bZr, C, U, 3, 0, hard);
+    const wr = stackedGateWeights(kData, uData, bZr, C, U, 3, 1, hard);
+    // reset_after: x Wh + bxh and h Uh + brh apart; otherwise [x, r h] [Wh; Uh] + bh in one.
+    const wh = resetAfter
+      ? stackedGateWeights(kData, null, bIn, C, U, 3, 2, false)
+      : stackedGateWeights(kData, uData, bIn, C, U, 3, 2, false);
+    const uh = resetAfter ? stackedGateWeights(uData, null, bRec, U, U, 3, 2, false) : null;
+
+    const xData = x.dataSync();
+    const conditions = stepConditions(plan, U);
+    let h: tf.Tensor3D = c.zero;
+    const outputs: tf.Tensor3D[] = [];
+    const steps: Step[] = [];
+    plan.steps.forEach((t, i) => {
+      const xt = tf.tensor3d(stepRows(xData, B, T, C, t), [1, B, C]);
+      const xh = k.concat([xt, h], 2);
+      const z = activeGate(xh, wz, hard);
+      const r = activeGate(xh, wr, hard);
+      let inner: tf.Tensor3D;
+      let hh: tf.Tensor3D;
+      if (uh !== null) {
+        inner = k.gate(h, uh.w, uh.b, 'linear');
+        hh = k.tanh(k.add(k.gate(xt, wh.w, wh.b, 'linear'), k.mul(r, inner)));
+      } else {
+        inner = k.mul(r, h);
+        hh = k.tanh(k.gate(k.concat([xt, inner], 2), wh.w, wh.b, 'linear'));
+      }
+      const d = k.sub(h, hh);
+      const hn = k.add(hh, k.mul(z, d));
+      steps.push({ hPrev: h, z, r, hh, d, inner });
+      const cond = conditions[i];
+      if (cond) {
+        outputs.push(k.select(cond, hn, c.zero));
+        h = k.select(cond, hn, h);
+      } else {
+        outputs.push(hn);
+        h = hn;
+      }
+    });
+
+    const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
+    const header: tf.Tensor[] = [tf.tensor3d(planRows(xData, plan, C), [1, n * B, C]), k.reshape(kernel, [1, C, 3 * U])];
+    if (resetAfter) {
+      header.push(k.reshape(recurrentKernel, [1, U, 3 * U]));
+    } else {
+      const uzr = new Float32Array(U * 2 * U);
+      copyColumns(uData, U, 3 * U, 0, 2 * U, uzr, 0, 1);
+      const uhOnly = new Float32Array(U * U);
+      copyColumns(uData, U, 3 * U, 2 * U, 3 * U, uhOnly, 0, 1);
+      header.push(tf.tensor3d(uzr, [1, U, 2 * U]), tf.tensor3d(uhOnly, [1, U, U]));
+    }
+    save([...header, ...steps.flatMap((s) => [s.hPrev, s.z, s.r, s.hh, s.d, s.inner])]);
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+      tf.tidy(() => {
+        const head = headerSize(resetAfter);
+        const stepAt = (i: number): Step => {
+          const [hPrev, z, r, hh, d, inner] = saved.slice(head + i * STEP_FIELDS, head + (i + 1) * STEP_FIELDS) as tf.Tensor3D[];
+          return { hPrev, z, r, hh, d, inner } as Step;
+        };
+        const grads = gruBackward(dy, plan, spec, hard, stepAt, saved.slice(0, head) as tf.Tensor3D[], C);
+        return [grads.dx, tf.zerosLike(mask), grads.dKernel, grads.dRec, grads.dBias];
+      });
+    return { value, gradFunc };
+  });
+}
+
+interface GruGrads {
+  dx: tf.Tensor;
+  dKernel: tf.Tensor;
+  dRec: tf.Tensor;
+  dBias: tf.Tensor;
+}
+
+function gruBackward(
+  dy: tf.Tensor, plan: StepPlan, spec: GruSpec, hard: boolean, stepAt: (i: number) => Step,
+  header: tf.Tensor3D[], C: number,
+): GruGrads {
+  const { units: U, sequences, resetAfter } = spec;
+  const { batch: B, time: T } = plan;
+  const n = plan.steps.length;
+  const [xAll, kernel3, rec3, uh] = header as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D | undefined];
+  if (n === 0) {
+    return {
+      dx: tf.zeros([B, T, C]), dKernel: tf.zeros([C, 3 * U]), dRec: tf.zeros([U, 3 * U]),
+      dBias: tf.zeros(resetAfter ? [2, 3 * U] : [3 * U]),
+    };
+  }
+  const c = constants(B, U);
+  const conditions = stepConditions(plan, U);
+  const dyAt = sequences ? stepGradients(dy as tf.Tensor3D, plan) : null;
+
+  let dh: tf.Tensor3D = sequences ? c.zero : k.reshape<tf.Tensor3D>(dy, [1, B, U]);
+  const daz: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  const dar: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  const dah: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  /** reset_after: [daz, dar, dph], the gradient of h U + b_rec; otherwise r * h. */
+  const inner: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  const hPrevs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const s = stepAt(i);
+    hPrevs[i] = s.hPrev;
+    const g = dyAt ? k.add(dh, dyAt(plan.steps[i] as number)) : dh;
+    const cond = conditions[i];
+    // A masked row's output is the constant 0 and its state is carried: only dh passes, to h_prev.
+    const gn = cond ? k.select(cond, g, c.zero) : g;
+    const carry = cond ? k.select(cond, c.zero, dh) : null;
+    const dz = k.mul(gn, s.d);
+    const gz = k.mul(gn, s.z);
+    const dahi = tanhGrad(k.sub(gn, gz), s.hh, c);
+    let dhPrev: tf.Tensor3D;
+    if (resetAfter) {
+      const dazi = activeGateGrad(dz, s.z, hard, c);
+      const dari = activeGateGrad(k.mul(dahi, s.inner), s.r, hard, c);
+      const dInner = k.concat([dazi, dari, k.mul(dahi, s.r)], 2);
+      dhPrev = k.add(gz, k.matMul(dInner, rec3, false, true));
+      daz[i] = dazi;
+      dar[i] = dari;
+      inner[i] = dInner;
+    } else {
+      const drh = k.matMul(dahi, uh as tf.Tensor3D, false, true);
+      const dazi = activeGateGrad(dz, s.z, hard, c);
+      const dari = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
+      const dzr = k.concat([dazi, dari], 2);
+      dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dzr, rec3, false, true));
+      daz[i] = dazi;
+      dar[i] = dari;
+      inner[i] = s.inner;
+    }
+    dah[i] = dahi;
+    dh = carry ? k.add(dhPrev, carry) : dhPrev;
+  }
+
+  const dAz = k.concat(daz, 1);
+  const dAr = k.concat(dar, 1);
+  const dAh = k.concat(dah, 1);
+  const dIn = k.concat([dAz, dAr, dAh], 2); // [1, nB, 3U]: the gradient of x W + b_in
+  const hAll = k.concat(hPrevs, 1);
+  const dKernel = k.reshape(k.matMul(xAll, dIn, true, false), [C, 3 * U]);
+  let dRec: tf.Tensor;
+  let dBias: tf.Tensor;
+  if (resetAfter) {
+    const dRecAll = k.concat(inner, 1);
+    dRec = k.matMul(hAll, dRecAll, true, false);
+    dBias = k.concat([k.reshape(k.sum(dIn, [0, 1]), [1, 3 * U]), k.reshape(k.sum(dRecAll, [0, 1]), [1, 3 * U])], 0);
+  } else {
+    const dRecZr = k.matMul(hAll, k.concat([dAz, dAr], 2), true, false);
+    const dRecH = k.matMul(k.concat(inner, 1), dAh, true, false);
+    dRec = k.concat([dRecZr, dRecH], 2);
+    dBias = k.sum(dIn, [0, 1]);
+  }
+  const dxRows = k.matMul(dIn, kernel3, false, true);
+  const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);
+  return { dx, dKernel, dRec: k.reshape(dRec, [U, 3 * U]), dBias };
+}

@@ -1,0 +1,152 @@
+/**
+ * The masked LSTM recurrence (one direction), Keras equations, gates i, f, c, o:
+ *
+ *   [i, f, g, o] = [ra, ra, tanh, ra](x W + h U + b)
+ *   c' = f * c + i * g,  h' = o * tanh(c')
+ *
+ * At a masked step both states are carried and the output is 0.
+ */
+import { tf } from '../tf.js';
+import * as k from './rnn-kernels.js';
+import {
+  activeGate, activeGateGrad, assembleSequence, constants, stackedGateWeights, stepGradients, tanhGrad,
+  type LstmSpec, type RecurrenceImpl, type RecurrenceInputs,
+} from './rnn-common.js';
+import { planRows, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { lstmTape } from './rnn-tape.js';
+
+/** `[B, T, U]` (sequences) or the final `h`, `[B, U]`; `x` must be finite at padded steps. */
+export function lstmRecurrence(inputs: RecurrenceInputs, spec: LstmSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
+  if (impl === 'tape') return lstmTape(inputs, spec);
+  const { x, mask, kernel, recurrentKernel, bias } = inputs;
+  return lstmOp(spec)(x, mask, kernel, recurrentKernel, bias);
+}
+
+interface Step {
+  hPrev: tf.Tensor3D;
+  cPrev: tf.Tensor3D;
+  i: tf.Tensor3D;
+  f: tf.Tensor3D;
+  g: tf.Tensor3D;
+  o: tf.Tensor3D;
+  /** tanh(c') */
+  tc: tf.Tensor3D;
+}
+const STEP_FIELDS = 7;
+const HEADER = 3; // xRows, kernel, recurrent kernel
+
+function lstmOp(spec: LstmSpec) {
+  const { units: U, reverse, sequences } = spec;
+  const hard = spec.recurrentActivation === 'hard_sigmoid';
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, mask, kernel, recurrentKernel, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+    const save = args[5] as tf.GradSaveFunc;
+    const [B, T, C] = x.shape;
+    const plan = planSteps(mask.dataSync(), B, T, reverse);
+    const c = constants(B, U);
+    const n = plan.steps.length;
+
+    const kData = kernel.dataSync();
+    const uData = recurrentKernel.dataSync();
+    const bData = bias.dataSync();
+    const wi = stackedGateWeights(kData, uData, bData, C, U, 4, 0, hard);
+    const wf = stackedGateWeights(kData, uData, bData, C, U, 4, 1, hard);
+    const wg = stackedGateWeights(kData, uData, bData, C, U, 4, 2, false);
+    const wo = stackedGateWeights(kData, uData, bData, C, U, 4, 3, hard);
+
+    const xData = x.dataSync();
+    const conditions = stepConditions(plan, U);
+    let h: tf.Tensor3D = c.zero;
+    let cell: tf.Tensor3D = c.zero;
+    const outputs: tf.Tensor3D[] = [];
+    const steps: Step[] = [];
+    plan.steps.forEach((t, s) => {
+      const xh = k.concat([tf.tensor3d(stepRows(xData, B, T, C, t), [1, B, C]), h], 2);
+      const i = activeGate(xh, wi, hard);
+      const f = activeGate(xh, wf, hard);
+      const g = k.tanh(k.gate(xh, wg.w, wg.b, 'linear'));
+      const o = activeGate(xh, wo, hard);
+      const cn = k.add(k.mul(f, cell), k.mul(i, g));
+      const tc = k.tanh(cn);
+      const hn = k.mul(o, tc);
+      steps.push({ hPrev: h, cPrev: cell, i, f, g, o, tc });
+      const cond = conditions[s];
+      if (cond) {
+        outputs.push(k.select(cond, hn, c.zero));
+        h = k.select(cond, hn, h);
+        cell = k.select(cond, cn, cell);
+      } else {
+        outputs.push(hn);
+        h = hn;
+        cell = cn;
+      }
+    });
+
+    const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
+    save([
+      tf.tensor3d(planRows(xData, plan, C), [1, n * B, C]),
+      k.reshape(kernel, [1, C, 4 * U]),
+      k.reshape(recurrentKernel, [1, U, 4 * U]),
+      ...steps.flatMap((s) => [s.hPrev, s.cPrev, s.i, s.f, s.g, s.o, s.tc]),
+    ]);
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+      tf.tidy(() => {
+        const stepAt = (i: number): Step => {
+          const o = HEADER + i * STEP_FIELDS;
+          const [hPrev, cPrev, ig, f, g, og, tc] = saved.slice(o, o + STEP_FIELDS) as tf.Tensor3D[];
+          return { hPrev, cPrev, i: ig, f, g, o: og, tc } as Step;
+        };
+        const [xAll, kernel3, rec3] = saved as tf.Tensor3D[];
+        const grads = lstmBackward(dy, plan, spec, hard, stepAt, xAll as tf.Tensor3D, kernel3 as tf.Tensor3D, rec3 as tf.Tensor3D, C);
+        return [grads.dx, tf.zerosLike(mask), grads.dKernel, grads.dRec, grads.dBias];
+      });
+    return { value, gradFunc };
+  });
+}
+
+function lstmBackward(
+  dy: tf.Tensor, plan: StepPlan, spec: LstmSpec, hard: boolean, stepAt: (i: number) => Step,
+  xAll: tf.Tensor3D, kernel3: tf.Tensor3D, rec3: tf.Tensor3D, C: number,
+): { dx: tf.Tensor; dKernel: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor } {
+  const { units: U, sequences } = spec;
+  const { batch: B, time: T } = plan;
+  const n = plan.steps.length;
+  if (n === 0) {
+    return { dx: tf.zeros([B, T, C]), dKernel: tf.zeros([C, 4 * U]), dRec: tf.zeros([U, 4 * U]), dBias: tf.zeros([4 * U]) };
+  }
+  const c = constants(B, U);
+  const conditions = stepConditions(plan, U);
+  const dyAt = sequences ? stepGradients(dy as tf.Tensor3D, plan) : null;
+
+  let dh: tf.Tensor3D = sequences ? c.zero : k.reshape<tf.Tensor3D>(dy, [1, B, U]);
+  let dc: tf.Tensor3D = c.zero;
+  const dA: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  const hPrevs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  for (let j = n - 1; j >= 0; j--) {
+    const s = stepAt(j);
+    hPrevs[j] = s.hPrev;
+    const gh = dyAt ? k.add(dh, dyAt(plan.steps[j] as number)) : dh;
+    const cond = conditions[j];
+    // Masked rows: output constant 0, both states carried.
+    const ghn = cond ? k.select(cond, gh, c.zero) : gh;
+    const dcn = cond ? k.select(cond, dc, c.zero) : dc;
+    const dct = k.add(dcn, tanhGrad(k.mul(ghn, s.o), s.tc, c));
+    const dai = activeGateGrad(k.mul(dct, s.g), s.i, hard, c);
+    const daf = activeGateGrad(k.mul(dct, s.cPrev), s.f, hard, c);
+    const dag = tanhGrad(k.mul(dct, s.i), s.g, c);
+    const dao = activeGateGrad(k.mul(ghn, s.tc), s.o, hard, c);
+    dA[j] = k.concat([dai, daf, dag, dao], 2);
+    const dhPrev = k.matMul(dA[j] as tf.Tensor3D, rec3, false, true);
+    const dcPrev = k.mul(dct, s.f);
+    dh = cond ? k.add(dhPrev, k.select(cond, c.zero, dh)) : dhPrev;
+    dc = cond ? k.add(dcPrev, k.select(cond, c.zero, dc)) : dcPrev;
+  }
+  const dAll = k.concat(dA, 1);
+  const dKernel = k.reshape(k.matMul(xAll, dAll, true, false), [C, 4 * U]);
+  const dRec = k.reshape(k.matMul(k.concat(hPrevs, 1), dAll, true, false), [U, 4 * U]);
+  const dBias = k.sum(dAll, [0, 1]);
+  const dxRows = k.matMul(dAll, kernel3, false, true);
+  const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);
+  return { dx, dKernel, dRec, dBias };
+}

@@ -1,0 +1,111 @@
+/**
+ * Which time steps a masked recurrence has to run, read once from the mask.
+ *
+ * A step where no row is real changes nothing (every state is carried, every
+ * output is 0), so it is not run at all: this is what stops the recurrence
+ * at the batch's longest row (post), before its first real step (pre), and
+ * across steps that are holes in every row. A step where every row is real
+ * needs no select at all.
+ */
+import { tf } from '../tf.js';
+
+export interface StepPlan {
+  readonly batch: number;
+  readonly time: number;
+  /** Time steps with at least one real row, in processing order. */
+  readonly steps: readonly number[];
+  /** Per entry of `steps`: `null` when every row is real, else 1 for real rows, 0 for masked ones. */
+  readonly rows: readonly (Uint8Array | null)[];
+}
+
+/** `mask` is `[B, T]` row-major, real where non-zero. */
+export function planSteps(mask: ArrayLike<number>, batch: number, time: number, reverse: boolean): StepPlan {
+  const steps: number[] = [];
+  const rows: (Uint8Array | null)[] = [];
+  for (let k = 0; k < time; k++) {
+    const t = reverse ? time - 1 - k : k;
+    const flags = new Uint8Array(batch);
+    let real = 0;
+    for (let b = 0; b < batch; b++) {
+      if (mask[b * time + t] !== 0) {
+        flags[b] = 1;
+        real++;
+      }
+    }
+    if (real === 0) continue;
+    steps.push(t);
+    rows.push(real === batch ? null : flags);
+  }
+  return { batch, time, steps, rows };
+}
+
+function sameFlags(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The `[1, B, width]` bool condition of each partial step, for the `Select`
+ * kernel (full shape: the CPU kernel mis-handles a rank-1 condition, and
+ * `tf.where`'s broadcasting costs three extra kernels per call). Consecutive
+ * steps with the same pattern share one tensor: with post or pre padding the
+ * pattern changes only where some row starts or ends. Tensors are created in
+ * the caller's scope.
+ */
+export function stepConditions(plan: StepPlan, width: number): (tf.Tensor3D | null)[] {
+  const out: (tf.Tensor3D | null)[] = [];
+  let last: Uint8Array | null = null;
+  let lastTensor: tf.Tensor3D | null = null;
+  for (const flags of plan.rows) {
+    if (flags === null) {
+      out.push(null);
+      continue;
+    }
+    if (last === null || lastTensor === null || !sameFlags(last, flags)) {
+      const values = new Uint8Array(plan.batch * width);
+      for (let b = 0; b < plan.batch; b++) if (flags[b] === 1) values.fill(1, b * width, (b + 1) * width);
+      lastTensor = tf.tensor3d(values, [1, plan.batch, width], 'bool');
+      last = flags;
+    }
+    out.push(lastTensor);
+  }
+  return out;
+}
+
+/** Rows `[b, t, :]` of a row-major `[B, T, F]` array, as a `[B * F]` array. */
+export function stepRows(data: ArrayLike<number>, batch: number, time: number, features: number, t: number): Float32Array {
+  const out = new Float32Array(batch * features);
+  for (let b = 0; b < batch; b++) {
+    const from = (b * time + t) * features;
+    for (let f = 0; f < features; f++) out[b * features + f] = data[from + f] as number;
+  }
+  return out;
+}
+
+/** The rows of every step of `plan`, time-major: `[n * B, F]` for n steps. */
+export function planRows(data: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
+  const { batch, time, steps } = plan;
+  const out = new Float32Array(steps.length * batch * features);
+  steps.forEach((t, i) => {
+    for (let b = 0; b < batch; b++) {
+      const from = (b * time + t) * features;
+      const to = (i * batch + b) * features;
+      for (let f = 0; f < features; f++) out[to + f] = data[from + f] as number;
+    }
+  });
+  return out;
+}
+
+/** The inverse of `planRows`: `[n * B, F]` rows back to `[B, T, F]`, zeros at steps not in `plan`. */
+export function scatterRows(rows: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
+  const { batch, time, steps } = plan;
+  const out = new Float32Array(batch * time * features);
+  steps.forEach((t, i) => {
+    for (let b = 0; b < batch; b++) {
+      const from = (i * batch + b) * features;
+      const to = (b * time + t) * features;
+      for (let f = 0; f < features; f++) out[to + f] = rows[from + f] as number;
+    }
+  });
+  return out;
+}
