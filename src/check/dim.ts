@@ -1,13 +1,17 @@
 /**
  * Symbolic dimensions in a canonical form, so that equal lengths compare
  * equal (`ceil(ceil(L / 2) / 2)` is `ceil(L / 4)`). A dim is an integer-linear
- * combination of atoms: variables (`B`, `T`, a mask's length `L`), `ceil(x / n)`,
- * `floor(x / n)` and `max(0, x)`, with the arguments themselves canonical.
+ * combination of atoms: variables (`B`, `T`, a mask's length `L`), `floor(x / n)`
+ * and `max(0, x)`, with the arguments themselves canonical. `ceil(x / n)` is
+ * `floor((x + n - 1) / n)` (and printed as ceil), nested divisions fold, common
+ * factors cancel and `max(0, .)` moves out of divisions, so that window chains
+ * that give one length for every input length get one form.
  */
 
 export type Atom =
   | { readonly kind: 'var'; readonly name: string }
-  | { readonly kind: 'ceil' | 'floor'; readonly arg: Dim; readonly den: number }
+  /** floor(arg / den), with 0 <= arg.constant < den; printed as ceil when that reads better. */
+  | { readonly kind: 'floor'; readonly arg: Dim; readonly den: number }
   | { readonly kind: 'max0'; readonly arg: Dim };
 
 export class Dim {
@@ -83,20 +87,15 @@ export class Dim {
     return undefined;
   }
 
+  /** ceil(x / n), kept as floor((x + n - 1) / n) so that ceil and floor forms of one length meet. */
   ceilDiv(n: number): Dim {
-    return this.divide(n, 'ceil');
+    return n === 1 ? this : this.add(n - 1).floorDiv(n);
   }
 
   floorDiv(n: number): Dim {
-    return this.divide(n, 'floor');
-  }
-
-  private divide(n: number, kind: 'ceil' | 'floor'): Dim {
     if (n === 1) return this;
-    if (this.isConstant) {
-      return Dim.of(kind === 'ceil' ? Math.ceil(this.constant / n) : Math.floor(this.constant / n));
-    }
-    // Move whole multiples of n out: ceil((n*q + r) / n) = q + ceil(r / n) for integers.
+    if (this.isConstant) return Dim.of(Math.floor(this.constant / n));
+    // Move whole multiples of n out: floor((n*q + r) / n) = q + floor(r / n) for integers.
     const outside = new Map<string, { atom: Atom; coeff: number }>();
     const inside = new Map<string, { atom: Atom; coeff: number }>();
     for (const t of this.terms) {
@@ -106,11 +105,20 @@ export class Dim {
     const rest = ((this.constant % n) + n) % n;
     const q = Dim.build(outside, (this.constant - rest) / n);
     const r = Dim.build(inside, rest);
-    if (r.isConstant) return q.add(kind === 'ceil' ? Math.ceil(r.constant / n) : Math.floor(r.constant / n));
-    // Nested division of the same kind folds: ceil(ceil(x / a) / b) = ceil(x / (a * b)).
-    const only = r.terms.length === 1 && r.constant === 0 && r.terms[0]!.coeff === 1 ? r.terms[0]!.atom : undefined;
-    if (only && only.kind === kind) return q.add(only.arg.divide(only.den * n, kind));
-    return q.add(Dim.fromAtom({ kind, arg: r, den: n }));
+    if (r.isConstant) return q; // 0 <= rest < n
+    // A common factor cancels: floor((g*y + c) / (g*m)) = floor((y + floor(c / g)) / m).
+    const g = r.terms.reduce((acc, t) => gcd(acc, Math.abs(t.coeff)), n);
+    if (g > 1) {
+      const map = new Map<string, { atom: Atom; coeff: number }>();
+      for (const t of r.terms) map.set(t.key, { atom: t.atom, coeff: t.coeff / g });
+      return q.add(Dim.build(map, Math.floor(rest / g)).floorDiv(n / g));
+    }
+    const only = r.terms.length === 1 && r.terms[0]!.coeff === 1 ? r.terms[0]!.atom : undefined;
+    // Nested divisions fold: floor((floor(z / a) + c) / n) = floor((z + c*a) / (a*n)).
+    if (only && only.kind === 'floor') return q.add(only.arg.add(rest * only.den).floorDiv(only.den * n));
+    // max(0, .) moves out: floor((max(0, x) + c) / n) = max(0, floor((x + c) / n)) for 0 <= c < n.
+    if (only && only.kind === 'max0') return q.add(only.arg.add(rest).floorDiv(n).max0());
+    return q.add(Dim.fromAtom({ kind: 'floor', arg: r, den: n }));
   }
 
   /** max(0, x). */
@@ -176,10 +184,13 @@ function atomText(a: Atom): string {
   switch (a.kind) {
     case 'var':
       return a.name;
-    case 'ceil':
     case 'floor': {
-      const inner = a.arg.terms.length === 1 && a.arg.constant === 0 && a.arg.terms[0]!.coeff === 1 ? a.arg.toString() : `(${a.arg.toString()})`;
-      return `${a.kind}(${inner} / ${a.den})`;
+      // floor((x + n - 1) / n) reads as ceil(x / n); floor((x + 0) / n) as floor(x / n).
+      const c = a.arg.constant;
+      const x = c === 0 || c === a.den - 1 ? a.arg.add(-c) : a.arg;
+      const simple = x.terms.length === 1 && x.constant === 0 && x.terms[0]!.coeff === 1;
+      const inner = simple ? x.toString() : `(${x.toString()})`;
+      return `${c === a.den - 1 ? 'ceil' : 'floor'}(${inner} / ${a.den})`;
     }
     case 'max0':
       return `max(0, ${a.arg.toString()})`;
@@ -190,7 +201,6 @@ function atomNonNegative(a: Atom): boolean {
   switch (a.kind) {
     case 'var':
       return true; // dims and lengths are counts
-    case 'ceil':
     case 'floor':
       return a.arg.isNonNegative();
     case 'max0':
@@ -202,8 +212,6 @@ function evalAtom(a: Atom, env: (name: string) => number): number {
   switch (a.kind) {
     case 'var':
       return env(a.name);
-    case 'ceil':
-      return Math.ceil(a.arg.evaluate(env) / a.den);
     case 'floor':
       return Math.floor(a.arg.evaluate(env) / a.den);
     case 'max0':
@@ -215,11 +223,14 @@ function substAtom(a: Atom, f: (name: string) => Dim | undefined): Dim {
   switch (a.kind) {
     case 'var':
       return f(a.name) ?? Dim.variable(a.name);
-    case 'ceil':
-      return a.arg.substitute(f).ceilDiv(a.den);
     case 'floor':
       return a.arg.substitute(f).floorDiv(a.den);
     case 'max0':
       return a.arg.substitute(f).max0();
   }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }

@@ -276,6 +276,19 @@ describe('add and concat', () => {
       `,
     ));
 
+  test('a strided residual block: same stride 2 and a valid 1x1 stride-2 shortcut have one mask', () =>
+    check(
+      'y = ($ |> conv1d(filters: 4, kernel: 3, stride: 2)) + ($ |> conv1d(filters: 4, kernel: 1, stride: 2, padding: valid)); output y;',
+      `
+      post x: add(y_1, y_2) f32[B, ceil(T / 2), 4] m1 post ceil(L / 2) any | fills: y(output y)
+      post a: add(y_1, y_2) f32[B, ceil(T / 2), 4] m1 post ceil(L / 2) any | fills: a(conv1d) y(output y)
+      pre x: SN0403 SN0403
+      pre a: SN0403 SN0403
+      holes x: SN0402 SN0402
+      holes a: SN0402 SN0402
+      `,
+    ));
+
   test('two unmasked [B, C] values: no mask', () =>
     check(
       'y = v + v; output y;',
