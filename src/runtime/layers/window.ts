@@ -1,6 +1,6 @@
 /**
  * Window layers (conv1d, maxpool1d, avgpool1d), built from matMul and
- * element-wise ops over strided views of the explicitly padded input
+ * element-wise ops over (time-major) views of the explicitly padded input
  * (windowing.ts): tf.conv1d cannot train on WASM (no
  * Conv2DBackpropFilter), and the explicit pad keeps `same` independent of
  * `T` (MASKING.md section 7). An input shorter than the window gives zero
@@ -27,6 +27,8 @@ import {
   outputLengthOrNull,
   type WindowGeometry,
   type WindowMode,
+  sliceRows,
+  swapBatchTime,
   windowViews,
 } from './windowing.js';
 
@@ -109,14 +111,16 @@ export class SeqnetConv1D extends tf.layers.Layer {
       const g = this.geometry;
       const outLen = outputLength(g, steps);
       if (batch === 0 || outLen === 0 || channels === 0) return tf.zeros([batch, outLen, this.filters]);
-      // im2col: views concatenated tap-major match the kernel reshaped to [k * C, F].
-      const cols = tf.concat(windowViews(x, g, outLen, 0), 2);
-      const kernel = tf.reshape(this.kernel.read(), [this.kernelSize * channels, this.filters]) as tf.Tensor2D;
-      let y: tf.Tensor = tf.reshape(tf.matMul(tf.reshape(cols, [batch * outLen, this.kernelSize * channels]) as tf.Tensor2D, kernel), [
-        batch,
-        outLen,
-        this.filters,
-      ]);
+      // One matMul per tap on time-major views; a concatenation (im2col) would
+      // need a strided slice in its gradient, per element on the CPU backend.
+      // (Not tf.unstack: its gradient fails for a single tap.)
+      const kernel = this.kernel.read();
+      const tap = (i: number) => tf.reshape(sliceRows(kernel, i, 1), [channels, this.filters]) as tf.Tensor2D;
+      const rows = outLen * batch;
+      const sum = windowViews(x, g, outLen, 0)
+        .map((view, i) => tf.matMul(tf.reshape(view, [rows, channels]) as tf.Tensor2D, tap(i)))
+        .reduce((acc, v) => tf.add(acc, v));
+      let y = swapBatchTime(tf.reshape(sum, [outLen, batch, this.filters]));
       if (this.bias) y = tf.add(y, this.bias.read());
       return activate(y, this.activation, this.alpha);
     });
@@ -201,7 +205,7 @@ export class SeqnetMaxPool1D extends MaskedPool1D {
     const real = tf.greater(tf.expandDims(mask, -1), 0.5);
     const hidden = tf.where(real, x, tf.fill(x.shape, -Infinity));
     // Successive maximum: ties send the gradient to the earliest step, as tfjs' MaxPool does.
-    const pooled = windowViews(hidden, g, outLen, -Infinity).reduce((acc, v) => tf.maximum(acc, v));
+    const pooled = swapBatchTime(windowViews(hidden, g, outLen, -Infinity).reduce((acc, v) => tf.maximum(acc, v)));
     const outReal = tf.greater(tf.expandDims(localWindowMask(mask, g, outLen), -1), 0.5);
     return tf.where(tf.broadcastTo(outReal, pooled.shape), pooled, tf.zerosLike(pooled));
   }
@@ -220,7 +224,7 @@ export class SeqnetAvgPool1D extends MaskedPool1D {
     const g = this.geometry;
     const total = windowViews(x, g, outLen, 0).reduce((acc, v) => tf.add(acc, v));
     const count = windowViews(tf.expandDims(mask, -1), g, outLen, 0).reduce((acc, v) => tf.add(acc, v));
-    return tf.div(total, atLeastOne(count));
+    return swapBatchTime(tf.div(total, atLeastOne(count)));
   }
 }
 tf.serialization.registerClass(SeqnetAvgPool1D);

@@ -52,43 +52,79 @@ export function outputLengthOrNull(g: WindowGeometry, length: number | null | un
   return length == null ? null : outputLength(g, length);
 }
 
-/**
- * Pads the time axis of `x` (`[B, T, ...]`) on the left by the geometry's
- * left pad, and on the right far enough that every view below is a
- * contiguous slice (`(k - 1) * d + outLen * s` steps), with `value`.
- */
-export function padForWindows(x: tf.Tensor, g: WindowGeometry, outLen: number, value: number): tf.Tensor {
-  const left = leftPad(g);
-  const steps = x.shape[1]!;
-  const right = Math.max(0, (g.kernel - 1) * g.dilation + outLen * g.stride - left - steps);
-  if (left === 0 && right === 0) return x;
-  const paddings: [number, number][] = x.shape.map((): [number, number] => [0, 0]);
-  paddings[1] = [left, right];
-  return tf.pad(x, paddings, value);
+/** Swaps axes 0 and 1 (batch-major <-> time-major). */
+export function swapBatchTime(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  perm[0] = 1;
+  perm[1] = 0;
+  return tf.transpose(x, perm);
 }
 
 /**
- * View `i` of a padded input `xp` (`[B, Tp, ...]`): step `j` of the view is
- * `xp[j * s + i * d]`, `j < outLen`. A contiguous slice, reshaped to
- * `[B, outLen, s, ...]` and cut at phase 0, so that its gradient exists on
- * every backend (no strided slice).
+ * `x[begin : begin + size]` along axis 0. Along the outermost axis a slice
+ * is one contiguous copy on every backend; its gradient is built by
+ * concatenating zeros on axis 0, because tfjs' own (a pad) runs an
+ * index computation per element on the CPU backend.
  */
-export function windowView(xp: tf.Tensor, g: WindowGeometry, outLen: number, i: number): tf.Tensor {
-  const batch = xp.shape[0]!;
-  const rest = xp.shape.slice(2);
-  const begin = [0, i * g.dilation, ...rest.map(() => 0)];
-  const size = [batch, outLen * g.stride, ...rest];
-  const slab = tf.slice(xp, begin, size);
-  if (g.stride === 1) return slab;
-  const grouped = tf.reshape(slab, [batch, outLen, g.stride, ...rest]);
-  const phase0 = tf.slice(grouped, [0, 0, 0, ...rest.map(() => 0)], [batch, outLen, 1, ...rest]);
-  return tf.reshape(phase0, [batch, outLen, ...rest]);
+export function sliceRows(x: tf.Tensor, begin: number, size: number): tf.Tensor {
+  const shape = x.shape;
+  const rest = shape.slice(1);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const t = args[0] as tf.Tensor;
+    return {
+      value: tf.slice(t, [begin, ...rest.map(() => 0)], [size, ...rest]),
+      gradFunc: (dy: tf.Tensor) => {
+        const after = shape[0]! - begin - size;
+        const parts: tf.Tensor[] = [];
+        if (begin > 0) parts.push(tf.zeros([begin, ...rest], dy.dtype));
+        parts.push(dy);
+        if (after > 0) parts.push(tf.zeros([after, ...rest], dy.dtype));
+        return parts.length === 1 ? dy : tf.concat(parts, 0);
+      },
+    };
+  });
+  return f(x);
 }
 
-/** All `kernel` views of `x` padded with `value`. */
+/**
+ * The `kernel` views of `x` (`[B, T, ...]`) for `outLen` output steps, time
+ * major: view `i` is `[outLen, B, ...]` with step `j` = input step
+ * `j * s - left + i * d`, reading `value` outside `[0, T)`. `outLen` must be
+ * at least 1 (callers check sizes in JS).
+ *
+ * Time-major so that every slice is along the outermost axis (contiguous):
+ * the input is padded by concatenation, and a stride `s > 1` is split once
+ * into its `s` phases (`phase[p][q] = padded[q * s + p]`), so that each view
+ * is a contiguous run of one phase.
+ */
 export function windowViews(x: tf.Tensor, g: WindowGeometry, outLen: number, value: number): tf.Tensor[] {
-  const xp = padForWindows(x, g, outLen, value);
-  return Array.from({ length: g.kernel }, (_, i) => windowView(xp, g, outLen, i));
+  const [batch, steps, ...rest] = x.shape as number[];
+  const s = g.stride;
+  const left = leftPad(g);
+  const needed = Math.max((g.kernel - 1) * g.dilation + outLen * s, left + steps!);
+  const total = Math.ceil(needed / s) * s;
+  const right = total - left - steps!;
+  const parts: tf.Tensor[] = [];
+  if (left > 0) parts.push(tf.fill([left, batch!, ...rest], value, x.dtype));
+  parts.push(swapBatchTime(x));
+  if (right > 0) parts.push(tf.fill([right, batch!, ...rest], value, x.dtype));
+  const padded = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+  const phaseRows = total / s;
+  const phases = new Map<number, tf.Tensor>();
+  const split = s === 1 ? padded : swapBatchTime(tf.reshape(padded, [phaseRows, s, batch!, ...rest]));
+  const phase = (p: number): tf.Tensor => {
+    if (s === 1) return padded;
+    let t = phases.get(p);
+    if (!t) {
+      t = tf.reshape(sliceRows(split, p, 1), [phaseRows, batch!, ...rest]);
+      phases.set(p, t);
+    }
+    return t;
+  };
+  return Array.from({ length: g.kernel }, (_, i) => {
+    const offset = i * g.dilation;
+    return sliceRows(phase(offset % s), Math.floor(offset / s), outLen);
+  });
 }
 
 /**
@@ -96,19 +132,18 @@ export function windowViews(x: tf.Tensor, g: WindowGeometry, outLen: number, val
  * (`[B, T]`, float 0/1). For the post layout, and the pre layout with stride
  * 1, this equals the lengths formula of section 7: in mode `valid` an output
  * step is real when its whole window is real; in `same`/`causal` when the
- * input step `j * s` is real.
+ * input step `j * s` is real. `outLen` must be at least 1.
  */
 export function localWindowMask(mask: tf.Tensor, g: WindowGeometry, outLen: number): tf.Tensor {
   return tf.tidy(() => {
-    const m3 = tf.expandDims(tf.cast(mask, 'float32'), -1);
+    const m = tf.cast(mask, 'float32');
     let out: tf.Tensor;
     if (g.mode === 'valid') {
-      const views = windowViews(m3, g, outLen, 0);
-      out = views.reduce((acc, v) => tf.minimum(acc, v));
+      out = windowViews(m, g, outLen, 0).reduce((acc, v) => tf.minimum(acc, v));
     } else {
       const anchor: WindowGeometry = { kernel: 1, stride: g.stride, dilation: 1, mode: 'valid' };
-      out = windowView(padForWindows(m3, anchor, outLen, 0), anchor, outLen, 0);
+      out = windowViews(m, anchor, outLen, 0)[0]!;
     }
-    return tf.squeeze(out, [2]);
+    return swapBatchTime(out);
   });
 }
