@@ -11,7 +11,7 @@
 import type { DType, Layout, MaskSourceSpec, ModelBuilderApi, Params, Sym, WindowSpec } from './builder-types.js';
 import { CompiledModel, type GraphSpec } from './compiled-model.js';
 import type { Manifest, ManifestLoss, ManifestOutput } from './manifest.js';
-import { setBaseSeed } from './layers/init.js';
+import { seedFor, setBaseSeed } from './layers/init.js';
 import { Fill, MaskSource, WindowMask } from './layers/masks.js';
 import { layerFactory, lossFn } from './layers/registry.js';
 import { tf } from './tf.js';
@@ -117,9 +117,10 @@ export class ModelBuilder implements ModelBuilderApi {
     const factory = layerFactory(kind);
     if (factory === undefined) throw new Error(`seqnet runtime: unknown layer kind '${kind}' (is its module imported?)`);
     this.claim(name, `layer ${kind}`);
-    // Layers derive their weight seeds from the base seed and their name, at construction.
+    // Layers derive their weight seeds from the base seed and their name, at
+    // construction; the seed also goes in as a parameter, for factories that read it there.
     setBaseSeed(this.seed);
-    const layer = factory(name, params);
+    const layer = factory(name, params['seed'] === undefined ? { ...params, seed: seedFor(name) } : params);
     const args = mask === undefined ? [...inputs] : [...inputs, mask];
     const out = layer.apply(args.length === 1 ? args[0]! : args) as Sym;
     return this.name(out, name);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../../../src/runtime/builder.js';
 import { padBatch, unpad, type Sample } from '../../../src/runtime/data.js';
 import { tf } from '../../../src/runtime/tf.js';
-import { ids, idsManifest, maxAbsDiff, pooled, pre, rng, sequence, tagger, taggerManifest } from './model-fixtures.js';
+import { ids, idsManifest, maxAbsDiff, pooled, pre, recurrent, rng, sequence, tagger, taggerManifest } from './model-fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -48,6 +48,24 @@ describe('ModelBuilder', () => {
     expect(m.weights.find((w) => w.originalName === 'c_1/kernel')!.shape).toEqual([3, 2, 4]);
   });
 
+  it('names the two directions of an RNN <value>/forward/... and <value>/backward/... (Keras shapes)', () => {
+    const m = recurrent();
+    const shapes = Object.fromEntries(m.weights.map((w) => [w.originalName, w.shape]));
+    expect(shapes).toEqual({
+      'r/forward/kernel': [2, 12],
+      'r/forward/recurrent_kernel': [4, 12],
+      'r/forward/bias': [2, 12],
+      'r/backward/kernel': [2, 12],
+      'r/backward/recurrent_kernel': [4, 12],
+      'r/backward/bias': [2, 12],
+      'f/kernel': [8, 12],
+      'f/recurrent_kernel': [3, 12],
+      'f/bias': [12],
+      'logits/kernel': [3, 2],
+      'logits/bias': [2],
+    });
+  });
+
   it('keeps value names for layers and renames only its own weightless helpers on a clash', () => {
     const m = tagger();
     const names = m.model.layers.map((l) => l.name);
@@ -59,13 +77,17 @@ describe('ModelBuilder', () => {
   });
 
   it('derives every weight from the seed: same seed, same weights; another seed, others', () => {
-    const a = tagger(7);
-    const b = tagger(7);
-    const c = tagger(8);
-    for (let i = 0; i < a.weights.length; i++) {
-      expect(flat(a.weights[i]!.read())).toEqual(flat(b.weights[i]!.read()));
+    for (const make of [tagger, pooled, recurrent]) {
+      const a = make(7);
+      const b = make(7);
+      const c = make(8);
+      for (let i = 0; i < a.weights.length; i++) {
+        const w = a.weights[i]!;
+        expect(flat(w.read()), w.originalName).toEqual(flat(b.weights[i]!.read()));
+        // Every randomly initialized weight (not a zero bias, a one gamma) moves with the seed.
+        if (/kernel|embeddings/.test(w.originalName)) expect(flat(w.read()), w.originalName).not.toEqual(flat(c.weights[i]!.read()));
+      }
     }
-    expect(flat(a.weights[0]!.read())).not.toEqual(flat(c.weights[0]!.read()));
   });
 
   it('predicts outputs and float32 0/1 masks, with padded steps exactly 0', () => {
@@ -91,13 +113,14 @@ describe('ModelBuilder', () => {
     expect(logits[1]![0]!.some((v) => v !== 0)).toBe(true);
   });
 
-  it('keeps per-sequence equivalence (R1) for zeros, lengths (stride 2 + batchnorm), pre mask and value(-1) sources', () => {
+  it('keeps per-sequence equivalence (R1) for zeros, lengths (stride 2 + batchnorm), pre mask, value(-1) sources and a pre-padded GRU/LSTM stack', () => {
     const r = rng(11);
     const lengths = [5, 1, 8, 3, 0, 7];
     expectPerSequenceEquivalence(tagger(), lengths.map((L) => ({ x: sequence(r, L, 3) })));
     expectPerSequenceEquivalence(pooled(), lengths.map((L) => ({ x: sequence(r, L, 2) })));
     expectPerSequenceEquivalence(pre(), lengths.map((L) => ({ x: sequence(r, L, 2) })));
     expectPerSequenceEquivalence(ids(), lengths.map((L) => ({ ids: Array.from({ length: L }, () => Math.floor(r() * 5)) })));
+    expectPerSequenceEquivalence(recurrent(), lengths.map((L) => ({ x: sequence(r, L, 2) })));
   });
 
   it('gives the pooled sequence output of an empty row as 0 and its time output an all-zero mask', () => {

@@ -3,16 +3,7 @@
  * call per input, layer, mask, fill, output and loss), on the real layers.
  * Shared by the runtime tests and the save/load e2e test.
  */
-// TEMP until layers/rnn.ts lands: import the layer modules one by one instead of the package entry.
-import '../../../src/runtime/layers/pointwise.js';
-import '../../../src/runtime/layers/window.js';
-import '../../../src/runtime/layers/norm.js';
-import '../../../src/runtime/layers/reduce.js';
-import '../../../src/runtime/layers/losses.js';
-import '../../../src/runtime/layers/masks.js';
-import { ModelBuilder } from '../../../src/runtime/builder.js';
-import type { CompiledModel } from '../../../src/runtime/compiled-model.js';
-import type { Manifest } from '../../../src/runtime/manifest.js';
+import { ModelBuilder, type CompiledModel, type Manifest } from '../../../src/runtime/index.js';
 
 const base = { manifestVersion: 1 as const, compiler: '0.1.0', sourceHash: 'sha256:test' };
 
@@ -149,4 +140,38 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
+}
+
+/**
+ * x: f32[B, T, 2] masked by lengths(n), padded pre -> gru(4, both) r (sequences)
+ * -> lstm(3, final state) f -> dense(2) logits; crossentropy on label i32[B].
+ */
+export const recurrentManifest: Manifest = {
+  ...base,
+  name: 'Recurrent',
+  inputs: [
+    { name: 'x', dtype: 'float32', shape: ['B', 'T', 2], mask: { source: 'lengths', input: 'n', layout: 'pre' } },
+    { name: 'n', dtype: 'int32', shape: ['B'] },
+  ],
+  targets: [{ name: 'label', dtype: 'int32', shape: ['B'] }],
+  outputs: [
+    { name: 'r', dtype: 'float32', shape: ['B', 'T', 8], masked: true },
+    { name: 'logits', dtype: 'float32', shape: ['B', 2], masked: false },
+  ],
+  fills: [],
+};
+
+export function recurrent(seed = 5): CompiledModel {
+  const b = new ModelBuilder(recurrentManifest, { seed });
+  const xRaw = b.input('x', 'float32', [null, null, 2]);
+  const n = b.input('n', 'int32', [null]);
+  const label = b.target('label', 'int32', [null]);
+  const { value: x, mask: m } = b.maskSource('x__mask', xRaw, { source: 'lengths', input: 'n', layout: 'pre' }, n);
+  const r = b.layer('r', 'gru', [x], { units: 4, sequences: true, direction: 'both', recurrent_activation: 'sigmoid', reset_after: true }, m);
+  const f = b.layer('f', 'lstm', [r], { units: 3, sequences: false, direction: 'forward', recurrent_activation: 'sigmoid' }, m);
+  const logits = b.layer('logits', 'dense', [f], { units: 2, bias: true, activation: 'none' });
+  b.output('r', r, m);
+  b.output('logits', logits);
+  b.loss('crossentropy', logits, label, { from_logits: true, weight: 1, reduction: 'mean' });
+  return b.build();
 }
