@@ -63,6 +63,12 @@ function baseRank(mask: tf.Tensor | undefined): number {
   return mask ? 2 : 1;
 }
 
+/** A target without the prediction's trailing unit axis (`[B, T]` for `[B, T, 1]`) gets it back, instead of broadcasting to `[B, T, T]`. */
+function alignTarget(pred: tf.Tensor, target: tf.Tensor): tf.Tensor {
+  if (target.rank === pred.rank - 1 && pred.shape[pred.rank - 1] === 1) return tf.expandDims(target, -1);
+  return target;
+}
+
 /** Class-id targets (`[B, T]`/`[B]`) become one-hot; padded ids become 0 before `oneHot` sees them. */
 function categoricalTargets(pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
   const classes = pred.shape[pred.rank - 1]!;
@@ -95,7 +101,7 @@ function crossentropy(predIn: tf.Tensor, targetIn: tf.Tensor, mask: tf.Tensor | 
 function binaryCrossentropy(predIn: tf.Tensor, targetIn: tf.Tensor, mask: tf.Tensor | undefined, params: Params): tf.Scalar {
   return tf.tidy(() => {
     const fromLogits = paramBool('binary_crossentropy', params, 'from_logits', false);
-    const target = sanitize(tf.cast(targetIn, 'float32'), mask, 0);
+    const target = sanitize(tf.cast(alignTarget(predIn, targetIn), 'float32'), mask, 0);
     const pred = sanitize(predIn, mask, fromLogits ? 0 : 0.5);
     let loss: tf.Tensor;
     if (fromLogits) {
@@ -112,7 +118,7 @@ function binaryCrossentropy(predIn: tf.Tensor, targetIn: tf.Tensor, mask: tf.Ten
 function elementwise(kind: 'mse' | 'mae') {
   return (predIn: tf.Tensor, targetIn: tf.Tensor, mask: tf.Tensor | undefined, params: Params): tf.Scalar =>
     tf.tidy(() => {
-      const target = sanitize(tf.cast(targetIn, 'float32'), mask, 0);
+      const target = sanitize(tf.cast(alignTarget(predIn, targetIn), 'float32'), mask, 0);
       const pred = sanitize(predIn, mask, 0);
       const diff = tf.sub(pred, target);
       const loss = kind === 'mse' ? tf.square(diff) : tf.abs(diff);

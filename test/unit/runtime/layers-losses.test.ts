@@ -115,6 +115,8 @@ describe.each(BACKENDS)('losses on %s', (backend) => {
     // Per-step scalars [B, T] (no feature axis) and rows [B] without a mask.
     expectClose(loss('mse', tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[0, 0, 30]]), postMask([2], 3), MEAN), 2.5);
     expectClose(loss('mae', tf.tensor1d([1, -1]), tf.tensor1d([0, 0]), undefined, MEAN), 1);
+    // A [B, T] target for a [B, T, 1] prediction is aligned, not broadcast to [B, T, T].
+    expectClose(loss('mse', tf.tensor3d([[[1], [2], [3]]]), tf.tensor2d([[0, 0, 30]]), postMask([2], 3), MEAN), 2.5);
     expectClose(loss('binary_crossentropy', tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 0]]), undefined, { ...MEAN, from_logits: true }), Math.log(2), 1e-6);
   });
 });
