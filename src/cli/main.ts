@@ -3,7 +3,7 @@
  * seqnetc: the command line. The only place (with the runtime's save/load)
  * that touches the file system, the process and exit codes.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { checkSource, loadBuiltins, selectModel, type Builtins } from '../check/program.js';
@@ -58,6 +58,20 @@ function printDiagnostics(io: Io, ds: readonly Diagnostic[], format: Format): vo
   }
 }
 
+function parsePositive(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1`);
+    return n;
+  };
+}
+
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('--seed takes a whole number');
+  return n | 0;
+}
+
 function formatOption(): Option {
   return new Option('--format <format>', 'diagnostics as text or JSON lines').choices(['text', 'json']).default('text');
 }
@@ -95,6 +109,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   /** Read, check and pick one model; prints diagnostics; undefined when the command must stop with exit 1. */
   const compileOne = (path: string, modelName: string | undefined, format: Format = 'text'): IrModel | undefined => {
+    const m = compileChecked(path, modelName, format);
+    return m && insertFills(m);
+  };
+  /** The checked model before fill insertion. */
+  const compileChecked = (path: string, modelName: string | undefined, format: Format = 'text'): IrModel | undefined => {
     const b = builtins(io);
     if (!b) return undefined;
     const r = readSource(path);
@@ -108,7 +127,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (picked && 'code' in picked) diags.push(picked);
     printDiagnostics(io, diags, format);
     if (!picked || 'code' in picked) return undefined;
-    return insertFills(picked);
+    return picked;
   };
 
   program
@@ -177,6 +196,37 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return void (code = EXIT.errors);
       }
       io.stdout(`built ${model.name}: ${[...out.files.keys()].map((f) => relative(process.cwd(), resolve(outDir, f)) || f).join(', ')}\n`);
+    });
+
+  program
+    .command('verify')
+    .description('build, then test R1-R4 of MASKING.md on random batches; exit 3 with a shrunk counterexample')
+    .argument('<file>', 'a .seqnet file')
+    .option('--model <name>', 'the model to verify, when the file has several')
+    .option('--runs <n>', 'random batches and weight draws', parsePositive('--runs'), 20)
+    .option('--seed <s>', 'fast-check seed (printed for replay)', parseSeed, 1)
+    .addOption(new Option('--drop-fill <value>', 'test only: leave out the fill of this value').hideHelp())
+    .action(async (path: string, opts: { model?: string; runs: number; seed: number; dropFill?: string }) => {
+      const b = builtins(io);
+      if (!b) return void (code = EXIT.errors);
+      const checked = compileChecked(path, opts.model);
+      if (!checked) return void (code = EXIT.errors);
+      const model = insertFills(checked, opts.dropFill ? { drop: new Set([opts.dropFill]) } : {});
+      const { initBackend } = await import('../runtime/backend.js');
+      const { instantiate } = await import('../emit/instantiate.js');
+      const { verifyCompiled, renderReport } = await import('../verify/verify.js');
+      const { loadCustomLayers } = await import('./custom-layers.js');
+      await initBackend();
+      const custom = await loadCustomLayers(path, model);
+      if (!custom.ok) {
+        io.stderr(`error: ${custom.message}\n`);
+        return void (code = EXIT.errors);
+      }
+      const compiled = instantiate(model, { seed: opts.seed, customLayers: custom.lookup });
+      const report = verifyCompiled(model, compiled, { runs: opts.runs, seed: opts.seed });
+      const replay = ['seqnetc verify', path, ...(opts.model ? ['--model', opts.model] : []), '--runs', String(opts.runs), '--seed', String(opts.seed)].join(' ');
+      io.stdout(renderReport(report, replay));
+      if (report.counterexample) code = EXIT.fails;
     });
 
   try {

@@ -5,7 +5,8 @@
  */
 import type { IrModel } from '../check/ir.js';
 import type { Sym } from '../runtime/builder-types.js';
-import { ModelBuilder, type ModelBuilderOptions } from '../runtime/builder.js';
+// Through the package entry, so that every built-in layer kind is registered.
+import { ModelBuilder, type ModelBuilderOptions } from '../runtime/index.js';
 import type { CompiledModel } from '../runtime/compiled-model.js';
 import type { Manifest } from '../runtime/manifest.js';
 import type { tf } from '../runtime/tf.js';

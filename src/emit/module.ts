@@ -73,6 +73,16 @@ export function compactJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/\[[^[\]{}]*\]/g, (m) => m.replace(/^\[\n\s*/, '[').replace(/\n\s*\]$/, ']').replace(/\n\s*/g, ' '));
 }
 
+/**
+ * The manifest as an object literal: its JSON, except that a `"__proto__"` key
+ * (a user's parameter name, in `losses[].params`) is written computed, so that
+ * it stays an own property instead of setting the prototype. Keys always start
+ * a line in `compactJson` (only arrays of plain values are folded).
+ */
+function manifestLiteral(manifest: Manifest): string {
+  return compactJson(manifest).replace(/^(\s*)"__proto__":/gm, '$1["__proto__"]:');
+}
+
 let project: Project | undefined;
 function sharedProject(): Project {
   // One in-memory project per process: creating it costs more than emitting a module.
@@ -111,7 +121,7 @@ export function emitModule(model: IrModel, manifest: Manifest, fileBase: string,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ['What a tool needs to drive the model without reading its source (API.md).'],
-    declarations: [{ name: 'manifest', type: 'Manifest', initializer: compactJson(manifest) }],
+    declarations: [{ name: 'manifest', type: 'Manifest', initializer: manifestLiteral(manifest) }],
   });
   sf.addFunction({
     isExported: true,

@@ -25,21 +25,24 @@ export class LocalNames {
   local(name: string): string {
     const known = this.byName.get(name);
     if (known) return known;
-    let base = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_$]/g, '_');
-    if (RESERVED.has(base) || /^\d/.test(base)) base = `${base}_`;
-    let candidate = base;
-    for (let k = 2; this.used.has(candidate); k++) candidate = `${base}_${k}`;
-    this.used.add(candidate);
+    const candidate = this.fresh(name);
     this.byName.set(name, candidate);
     return candidate;
   }
 
+  /** A new local from `base` (a class's export name may be a reserved word too: `export { Swish as class }`). */
   fresh(base: string): string {
-    let candidate = base;
-    for (let k = 2; this.used.has(candidate); k++) candidate = `${base}_${k}`;
+    const safe = safeIdentifier(base);
+    let candidate = safe;
+    for (let k = 2; this.used.has(candidate); k++) candidate = `${safe}_${k}`;
     this.used.add(candidate);
     return candidate;
   }
+}
+
+function safeIdentifier(name: string): string {
+  const base = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_$]/g, '_');
+  return RESERVED.has(base) || /^\d/.test(base) ? `${base}_` : base;
 }
 
 /** A string literal: JSON escaping covers quotes, backslashes, newlines and U+2028/9. */
