@@ -187,6 +187,19 @@ describe('seqnetc check: paths that are not .seqnet files', () => {
     expect(r.stderr).toBe(`error: cannot read \`${file('locked.seqnet')}\`: permission denied\n`);
   });
 
+  it('a path through a file (not a directory): a clear message and exit 1', async () => {
+    const r = await run('check', join(file('good.seqnet'), 'inner.seqnet'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: cannot read \`${join(file('good.seqnet'), 'inner.seqnet')}\`: no such file\n`);
+  });
+
+  // A file that even root cannot read: reading /proc/self/mem from offset 0 fails with EIO.
+  it.runIf(process.platform === 'linux')('a file whose read fails: one line, exit 1', async () => {
+    const r = await run('check', '/proc/self/mem');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: cannot read `\/proc\/self\/mem`: .+\n$/);
+  });
+
   it('an unreadable path among good ones: the others are still checked', async () => {
     const r = await run('check', file('nope.seqnet'), file('bad.seqnet'));
     expect(r.code).toBe(1);
