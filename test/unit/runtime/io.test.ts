@@ -2,11 +2,13 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelBuilder } from '../../../src/runtime/builder.js';
 import { loadModel } from '../../../src/runtime/compiled-model.js';
 import { padBatch } from '../../../src/runtime/data.js';
 import { dirSaveHandler } from '../../../src/runtime/io.js';
+import type { Manifest } from '../../../src/runtime/manifest.js';
 import { tf } from '../../../src/runtime/tf.js';
-import { pooled, rng, sequence, tagger } from './model-fixtures.js';
+import { pooled, rng, sequence, tagger, taggerManifest } from './model-fixtures.js';
 
 let root: string;
 beforeAll(async () => {
@@ -55,6 +57,30 @@ describe('save and loadModel', () => {
     for (let i = 0; i < 5; i++) back.trainStep(batch.inputs, batch.targets, tf.train.sgd(0.05));
     expect(back.loss(batch.inputs, batch.targets).dataSync()[0]!).toBeLessThan(lossBefore);
     batch.dispose();
+  });
+
+  it('restores snake_case string parameters that tfjs camel-cases on load (leaky_relu, hard_sigmoid)', async () => {
+    // tfjs' deserializer camel-cases every string value of a layer config but
+    // `name`: 'leaky_relu' comes back as 'leakyRelu', 'hard_sigmoid' as 'hardSigmoid'.
+    const manifest: Manifest = {
+      ...taggerManifest,
+      name: 'Snake',
+      outputs: [{ name: 'g', dtype: 'float32', shape: ['B', 'T', 3], masked: true }],
+      losses: [],
+    };
+    const b = new ModelBuilder(manifest, { seed: 3 });
+    const xRaw = b.input('x', 'float32', [null, null, 3]);
+    const { value: x, mask } = b.maskSource('x__mask', xRaw, { source: 'zeros', layout: 'post' });
+    const d = b.layer('d', 'dense', [x], { units: 4, bias: true, activation: 'leaky_relu' });
+    const a = b.layer('a', 'leaky_relu', [d], { alpha: 0.3 });
+    const g = b.layer('g', 'gru', [a], { units: 3, sequences: true, direction: 'forward', recurrent_activation: 'hard_sigmoid', reset_after: false }, mask);
+    b.output('g', g, mask);
+    const m = b.build();
+    const dir = join(root, 'snake');
+    await m.save(dir);
+    const back = await loadModel(dir);
+    const x0 = tf.tensor3d([[[1, -2, 3], [-4, 5, -6], [0, 0, 0]]]);
+    expect(Array.from(back.predict({ x: x0 })['g']!.dataSync())).toEqual(Array.from(m.predict({ x: x0 })['g']!.dataSync()));
   });
 
   it('overwrites a previous save in place, leaving no temporary files', async () => {
