@@ -29,9 +29,15 @@ export interface LayerDef {
 
 export class LayerLibrary {
   private readonly defs = new Map<string, LayerDef>();
+  /** Layers whose declaration was rejected (already reported): a call to one is not "unknown" too. */
+  private readonly rejected = new Set<string>();
 
   get(name: string): LayerDef | undefined {
     return this.defs.get(name);
+  }
+
+  isRejected(name: string): boolean {
+    return this.rejected.has(name) && !this.defs.has(name);
   }
 
   names(): string[] {
@@ -46,6 +52,7 @@ export class LayerLibrary {
   extend(decls: readonly { decl: LayerDecl; file: SourceFile }[], diagnostics: Diagnostic[]): LayerLibrary {
     const lib = new LayerLibrary();
     for (const [k, v] of this.defs) lib.defs.set(k, v);
+    for (const k of this.rejected) lib.rejected.add(k);
     for (const { decl, file } of decls) lib.add(decl, file, false, diagnostics);
     return lib;
   }
@@ -166,7 +173,10 @@ export class LayerLibrary {
     } else if (!builtin) {
       bad(`layer \`${decl.name.name}\` has no \`impl\``, decl.name.span, 'add `impl: "./my_layer.js#MyLayer";` naming a registered tf.layers.Layer class');
     }
-    if (out.length > before) return;
+    if (out.length > before) {
+      this.rejected.add(decl.name.name);
+      return;
+    }
     this.defs.set(decl.name.name, {
       name: decl.name.name,
       decl,

@@ -48,6 +48,10 @@ export class ModelChecker {
   private readonly usedNames = new Set<string>();
   /** Where each name is bound in the source, to tell "defined later" from "unknown". */
   private readonly laterBindings = new Map<string, Span>();
+  /** Names read before their binding (reported): the binding is not "never used" too. */
+  private readonly usedBeforeDefined = new Set<string>();
+  /** Inputs suggested for a misspelt mask source. */
+  private readonly suggestedSources = new Set<string>();
 
   constructor(
     private readonly model: ModelDecl,
@@ -92,7 +96,7 @@ export class ModelChecker {
           }
           const r = this.evalExpr(s.value, s.name.name, { next: 1 }, true);
           // A binding of a bare name aliases the value.
-          if (r !== POISON) this.scope.set(s.name.name, { kind: 'value', node: r, at: s.name.span, used: false });
+          if (r !== POISON) this.scope.set(s.name.name, { kind: 'value', node: r, at: s.name.span, used: this.usedBeforeDefined.has(s.name.name) });
           else this.scope.set(s.name.name, { kind: 'value', node: -1, at: s.name.span, used: true });
           break;
         }
@@ -113,7 +117,7 @@ export class ModelChecker {
       });
     }
     for (const [name, b] of this.scope) {
-      if (b.used || name.startsWith('_')) continue;
+      if (b.used || name.startsWith('_') || this.suggestedSources.has(name)) continue;
       const node = this.nodes[b.node];
       if (node && node.kind === 'input' && (node.role === 'lengths' || node.role === 'mask')) continue;
       const what = b.kind === 'input' ? 'input' : b.kind === 'target' ? 'target' : 'value';
@@ -192,7 +196,14 @@ export class ModelChecker {
       const target = inputs.get(src.input.name);
       if (!target) {
         const isOther = this.model.stmts.some((x) => (x.kind === 'Target' || x.kind === 'Binding') && x.name.name === src.input.name);
-        const guess = didYouMean(src.input.name, inputs.keys());
+        // Suggest only inputs that could be this source: i32[B] for lengths, bool[B, T] for a mask.
+        const fits = [...inputs.values()].filter((d) => {
+          const tt = this.typeOf(d.type);
+          return d !== s && (src.kind === 'lengths' ? tt.dtype === 'i32' && tt.dims.length === 1 : tt.dtype === 'bool' && tt.dims.length === 2);
+        });
+        const guess = didYouMean(src.input.name, fits.map((d) => d.name.name));
+        // The input it most likely means is then not "never used" as well.
+        if (guess) this.suggestedSources.add(guess);
         this.report(
           'SN0210',
           isOther
@@ -318,6 +329,7 @@ export class ModelChecker {
     if (!b) {
       const later = this.laterBindings.get(name);
       if (later && later.start > span.start) {
+        this.usedBeforeDefined.add(name);
         this.report('SN0208', `\`${name}\` is used before it is defined`, span, {
           notes: [{ message: `\`${name}\` is defined later`, span: later }],
           help: 'a binding is visible after its statement; move this use below it',
@@ -376,6 +388,7 @@ export class ModelChecker {
     const args: Result[] = call.args.map((a, i) => this.evalExpr(a, base, counter, false, isLoss && i > 0));
     const name = isRoot ? base : this.freshName(base, counter);
     const def = this.lib.get(call.callee.name);
+    if (!def && this.lib.isRejected(call.callee.name)) return POISON; // its declaration was reported
     if (!def) {
       const guess = didYouMean(call.callee.name, this.lib.names());
       this.report('SN0201', `unknown layer \`${call.callee.name}\``, call.callee.span, {
@@ -664,6 +677,19 @@ export class ModelChecker {
       });
       return POISON;
     }
+    // A layer that carries state along time or collapses it must see the mask to skip padded steps:
+    // zeros at padded steps are still steps to a recurrence or a count.
+    const usesRule = def.rules.get('uses_mask');
+    const uses = usesRule ? evaluate(usesRule.value, env) : { k: 'bool' as const, v: false };
+    if (uses.k !== 'bool') throw new RuleError(`\`uses_mask\` is true or false, found ${describe(uses)}`, usesRule!.value.span);
+    if (mask && (time.kind === 'recurrent' || time.kind === 'reduce') && !uses.v) {
+      const m = masked[0]!;
+      this.report('SN0405', `\`${def.name}\` does not receive the mask, so it cannot take the masked value ${argName(call, inputs.indexOf(m), m)}`, call.callee.span, {
+        notes: [this.maskNote(mask)],
+        help: `declare \`uses_mask: true\` in \`${def.name}\` (its implementation is then called with [x, mask])`,
+      });
+      return POISON;
+    }
     if (time.kind === 'window') {
       const w = time.window;
       if (first.type.dims.length < 2) throw new RuleError('a window layer needs a time axis at position 1', timeRule.value.span);
@@ -733,9 +759,6 @@ export class ModelChecker {
       // A loss is not a value: nothing may refer to it.
       return POISON;
     }
-    const usesRule = def.rules.get('uses_mask');
-    const uses = usesRule ? evaluate(usesRule.value, env) : { k: 'bool' as const, v: false };
-    if (uses.k !== 'bool') throw new RuleError(`\`uses_mask\` is true or false, found ${describe(uses)}`, usesRule!.value.span);
     const weightsRule = def.rules.get('weights');
     let weightCount: number | undefined;
     if (weightsRule) {

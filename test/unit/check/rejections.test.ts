@@ -126,6 +126,58 @@ describe('SN0404: a layer that cannot take a masked time axis', () => {
     ));
 });
 
+describe('SN0405: a recurrent or reducing layer that does not see the mask', () => {
+  test('user-declared recurrent and reducing layers without uses_mask, on masked values only', () =>
+    check(
+      `
+      layer my_rnn(x: f32[B, T, C], units: int) -> f32[B, T, units] {
+        time: recurrent(direction: forward);
+        pads: zeros;
+        impl: "./my_rnn.js#MyRnn";
+      }
+      layer my_pool(x: f32[B, T, C]) -> f32[B, C] {
+        time: reduce;
+        impl: "./my_pool.js#MyPool";
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros, padded post;
+        input u: f32[B, T, 4];
+        h = my_rnn(x, units: 8);
+        p = x |> my_pool();
+        g = my_rnn(u, units: 8);
+        q = u |> my_pool();
+        output h, p, g, q;
+      }
+      `,
+      `
+      SN0405 13:7 \`my_rnn\`: \`my_rnn\` does not receive the mask, so it cannot take the masked value \`x\`
+        note: \`x\` is declared \`masked by zeros, padded post\` (11:25)
+        help: declare \`uses_mask: true\` in \`my_rnn\` (its implementation is then called with [x, mask])
+      SN0405 14:12 \`my_pool\`: \`my_pool\` does not receive the mask, so it cannot take the masked value \`x\`
+        note: \`x\` is declared \`masked by zeros, padded post\` (11:25)
+        help: declare \`uses_mask: true\` in \`my_pool\` (its implementation is then called with [x, mask])
+      `,
+    ));
+
+  test('with uses_mask: true they are accepted', () =>
+    check(
+      `
+      layer my_rnn(x: f32[B, T, C], units: int) -> f32[B, T, units] {
+        time: recurrent(direction: backward);
+        pads: zeros;
+        uses_mask: true;
+        impl: "./my_rnn.js#MyRnn";
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros, padded post;
+        h = my_rnn(x, units: 8);
+        output h;
+      }
+      `,
+      ``,
+    ));
+});
+
 describe('SN0401: values with different masks meet', () => {
   test('two different lengths inputs', () =>
     check(
@@ -478,6 +530,62 @@ describe('SN02xx: names and parameters', () => {
       SN0208 5:7 \`c\`: \`c\` is used before it is defined
         note: \`c\` is defined later (6:3)
         help: a binding is visible after its statement; move this use below it
+      `,
+    ));
+
+  test('no cascades: a binding used too early is not also unused; a suggested lengths input is not unused', () =>
+    check(
+      `
+      model M {
+        input x: f32[B, T, 4] masked by lengths(len);
+        input lens: i32[B];
+        y = dense(h, units: 4);
+        h = relu(x);
+        output y;
+      }
+      `,
+      `
+      SN0210 2:43 \`len\`: unknown lengths input \`len\`
+        help: did you mean \`lens\`?
+      SN0208 4:13 \`h\`: \`h\` is used before it is defined
+        note: \`h\` is defined later (5:3)
+        help: a binding is visible after its statement; move this use below it
+      `,
+    ));
+
+  test('a lengths source is suggested only among i32[B] inputs, a mask only among bool[B, T] ones', () =>
+    check(
+      `
+      model M {
+        input x: f32[B, T, 4] masked by lengths(n);
+        input z: f32[B, T, 4] masked by mk;
+        input mm: bool[B, T];
+        output x, z;
+      }
+      `,
+      `
+      SN0210 2:43 \`n\`: unknown lengths input \`n\`
+        help: declare it: \`input n: i32[B];\`
+      SN0210 3:35 \`mk\`: unknown mask input \`mk\`
+        help: did you mean \`mm\`?
+      `,
+    ));
+
+  test('a call of a layer whose declaration was rejected is not also an unknown layer', () =>
+    check(
+      `
+      layer swish(x: f32[B, ..., C]) -> f32[B, ..., C] {
+        time: pointwise;
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros, padded post;
+        h = swish(x);
+        output h;
+      }
+      `,
+      `
+      SN0215 1:7 \`swish\`: layer \`swish\` has no \`impl\`
+        help: add \`impl: "./my_layer.js#MyLayer";\` naming a registered tf.layers.Layer class
       `,
     ));
 
