@@ -1,0 +1,428 @@
+/**
+ * Random `.seqnet` models as TEXT, for property tests of the checker (and of
+ * `verify`, issue 5): chains and DAGs over every built-in layer, every mask
+ * source and layout, residual adds, concats, strided and dilated windows,
+ * pools, recurrent layers in all directions, reductions and losses.
+ *
+ * The generator draws from a list of choices (`fc.array(fc.nat())`) that it
+ * reads one by one; an exhausted list reads as 0, so fast-check shrinks a
+ * failing model towards the first choice at every step: fewer bindings, the
+ * first mask source, the first layer of each menu. `wellFormed` says the
+ * generator followed MASKING.md sections 3-5 (the checker must accept the
+ * model); a model built with `mutate` carries one deliberate fault (or is
+ * garbled text) and may be rejected, but never with a crash.
+ */
+import fc from 'fast-check';
+
+export type MaskSourceKind = 'zeros' | 'value' | 'lengths' | 'mask';
+export type LayoutKind = 'post' | 'pre' | 'holes';
+
+export interface GeneratedInput {
+  readonly name: string;
+  readonly role: 'features' | 'ids' | 'lengths' | 'mask' | 'vector' | 'unmasked' | 'target';
+  readonly dtype: 'f32' | 'i32' | 'bool';
+  /** Dims as written: `B`, `T`, or numbers. */
+  readonly dims: readonly (string | number)[];
+  /** For ids: the vocabulary of the embedding that reads them. */
+  readonly vocab?: number;
+}
+
+export interface GeneratedModel {
+  readonly text: string;
+  readonly name: string;
+  /** Built by the rules: the checker must accept it (no errors). */
+  readonly wellFormed: boolean;
+  /** What the deliberate fault is, when not well formed. */
+  readonly fault?: string;
+  readonly maskSource: MaskSourceKind;
+  readonly layout: LayoutKind;
+  /** The time dim: `T`, or a constant. */
+  readonly time: string | number;
+  readonly inputs: readonly GeneratedInput[];
+  /** Every layer the model calls (losses included), in order of appearance. */
+  readonly layers: readonly string[];
+  readonly outputs: readonly string[];
+  readonly losses: number;
+}
+
+export interface ModelOptions {
+  /** Most bindings (default 8). */
+  readonly maxSteps?: number;
+  /** Also produce models with one deliberate fault (default false). */
+  readonly mutate?: boolean;
+}
+
+/** A value in scope while generating. */
+interface Val {
+  readonly name: string;
+  /** Features (the last axis). */
+  readonly C: number;
+  /** null: no time axis ([B, C]); otherwise the windows applied so far ('' for none). */
+  readonly time: string | null;
+  /** Masked (all time values of the model are, except `u`). */
+  readonly masked: boolean;
+}
+
+class Choices {
+  private i = 0;
+  constructor(private readonly xs: readonly number[]) {}
+  /** A number in [0, n). */
+  int(n: number): number {
+    const v = this.xs[this.i++];
+    return v === undefined ? 0 : v % n;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+  chance(percent: number): boolean {
+    // 0 (an exhausted list) means "no", so shrinking removes optional parts.
+    return this.int(100) >= 100 - percent;
+  }
+}
+
+const KEEPS = ['relu', 'tanh', 'gelu', 'elu', 'leaky_relu'] as const;
+const ACTIVATIONS = ['none', 'relu', 'tanh', 'sigmoid', 'gelu', 'softplus', 'elu', 'leaky_relu', 'softmax'] as const;
+
+export function buildModel(xs: readonly number[], options: ModelOptions = {}): GeneratedModel {
+  const c = new Choices(xs);
+  const maxSteps = options.maxSteps ?? 8;
+  const maskSource = c.pick(['lengths', 'zeros', 'value', 'mask'] as const);
+  const layoutChoice = c.pick(['default', 'post', 'pre'] as const);
+  const layout: LayoutKind =
+    layoutChoice === 'default' ? (maskSource === 'lengths' ? 'post' : 'holes') : layoutChoice;
+  const time: string | number = c.chance(15) ? 6 + c.int(10) : 'T';
+  const C0 = 2 + c.int(5);
+  const clause = (src: string) => `masked by ${src}${layoutChoice === 'default' ? '' : `, padded ${layoutChoice}`}`;
+  const lines: string[] = [];
+  const inputs: GeneratedInput[] = [];
+  const layers: string[] = [];
+  const pool: Val[] = [];
+  let idsInput: { name: string; vocab: number } | undefined;
+
+  // Inputs and their masks (MASKING.md section 8).
+  const shared = maskSource === 'lengths' || maskSource === 'mask';
+  const src = maskSource === 'lengths' ? 'lengths(n)' : maskSource === 'mask' ? 'm' : maskSource === 'zeros' ? 'zeros' : 'value(-1)';
+  const idsOnly = maskSource === 'value' && c.chance(30);
+  if (idsOnly) {
+    const vocab = 3 + c.int(20);
+    lines.push(`  input ids: i32[B, ${time}] ${clause('value(0)')};`);
+    inputs.push({ name: 'ids', role: 'ids', dtype: 'i32', dims: ['B', time], vocab });
+    idsInput = { name: 'ids', vocab };
+    // Every later step needs a float value to start from.
+    const dim = 1 + c.int(6);
+    lines.push(`  e0 = embedding(ids, vocab: ${vocab}, dim: ${dim});`);
+    layers.push('embedding');
+    pool.push({ name: 'e0', C: dim, time: '', masked: true });
+  } else {
+    lines.push(`  input x: f32[B, ${time}, ${C0}] ${clause(src)};`);
+    inputs.push({ name: 'x', role: 'features', dtype: 'f32', dims: ['B', time, C0] });
+    pool.push({ name: 'x', C: C0, time: '', masked: true });
+  }
+  if (shared && c.chance(40)) {
+    const C1 = 2 + c.int(5);
+    lines.push(`  input x2: f32[B, ${time}, ${C1}] ${clause(src)};`);
+    inputs.push({ name: 'x2', role: 'features', dtype: 'f32', dims: ['B', time, C1] });
+    pool.push({ name: 'x2', C: C1, time: '', masked: true });
+  }
+  if (shared && c.chance(30)) {
+    const vocab = 3 + c.int(20);
+    lines.push(`  input ids: i32[B, ${time}] ${clause(src)};`);
+    inputs.push({ name: 'ids', role: 'ids', dtype: 'i32', dims: ['B', time], vocab });
+    idsInput = { name: 'ids', vocab };
+  }
+  if (maskSource === 'lengths') {
+    lines.push('  input n: i32[B];');
+    inputs.push({ name: 'n', role: 'lengths', dtype: 'i32', dims: ['B'] });
+  }
+  if (maskSource === 'mask') {
+    lines.push(`  input m: bool[B, ${time}];`);
+    inputs.push({ name: 'm', role: 'mask', dtype: 'bool', dims: ['B', time] });
+  }
+  let vector: Val | undefined;
+  if (c.chance(25)) {
+    const C = 2 + c.int(5);
+    lines.push(`  input v: f32[B, ${C}];`);
+    inputs.push({ name: 'v', role: 'vector', dtype: 'f32', dims: ['B', C] });
+    vector = { name: 'v', C, time: null, masked: false };
+    pool.push(vector);
+  }
+
+  let fault: string | undefined;
+  const mutate = options.mutate === true && c.chance(35);
+  const faultAt = mutate ? c.int(maxSteps) : -1;
+  const bodyStart = lines.length;
+
+  // Pipe stages: each returns the call text and the value it makes.
+  const windowOk = (v: Val) => v.time !== null && layout !== 'holes';
+  const pointwise = (v: Val): [string, Val] => {
+    const k = c.int(12);
+    switch (k) {
+      case 0: {
+        const units = 1 + c.int(6);
+        const bias = c.chance(50);
+        const act = c.pick(ACTIVATIONS);
+        layers.push('dense');
+        return [`dense(units: ${units}${bias ? '' : ', bias: false'}${act === 'none' ? '' : `, activation: ${act}`})`, { ...v, C: units }];
+      }
+      case 1:
+      case 2: {
+        const name = c.pick(KEEPS);
+        layers.push(name);
+        return [name === 'leaky_relu' && c.chance(50) ? 'leaky_relu(alpha: 0.1)' : `${name}()`, v];
+      }
+      case 3: {
+        const name = c.pick(['sigmoid', 'softplus', 'softmax'] as const);
+        layers.push(name);
+        return [`${name}()`, v];
+      }
+      case 4:
+        layers.push('dropout');
+        return [`dropout(rate: ${c.pick(['0.1', '0.5', '0'])})`, v];
+      case 5:
+        layers.push('layernorm');
+        return ['layernorm()', v];
+      case 6:
+        layers.push('batchnorm');
+        return [c.chance(50) ? 'batchnorm()' : 'batchnorm(momentum: 0.9, epsilon: 0.001)', v];
+      case 7:
+        layers.push('cast');
+        return ['cast(to: f32)', v];
+      default: {
+        const units = 1 + c.int(6);
+        layers.push('dense');
+        return [`dense(units: ${units})`, { ...v, C: units }];
+      }
+    }
+  };
+  const windowStage = (v: Val): [string, Val] => {
+    const maxStride = layout === 'pre' ? 1 : 3;
+    const kind = c.int(3);
+    if (kind === 0) {
+      const filters = 1 + c.int(6);
+      const kernel = 1 + c.int(5);
+      const stride = 1 + c.int(maxStride);
+      const dilation = 1 + c.int(2);
+      const padding = c.pick(['same', 'valid', 'causal'] as const);
+      const bias = c.chance(60);
+      const act = c.chance(30) ? c.pick(ACTIVATIONS) : 'none';
+      const args = [`filters: ${filters}`, `kernel: ${kernel}`];
+      if (stride > 1) args.push(`stride: ${stride}`);
+      if (dilation > 1) args.push(`dilation: ${dilation}`);
+      if (padding !== 'same') args.push(`padding: ${padding}`);
+      if (!bias) args.push('bias: false');
+      if (act !== 'none') args.push(`activation: ${act}`);
+      layers.push('conv1d');
+      return [`conv1d(${args.join(', ')})`, { ...v, C: filters, time: `${v.time}|c${kernel},${stride},${dilation},${padding}` }];
+    }
+    const layer = kind === 1 ? 'maxpool1d' : 'avgpool1d';
+    const size = 1 + c.int(4);
+    const stride = layout === 'pre' ? 1 : c.chance(50) ? size : 1 + c.int(3);
+    const padding = c.pick(['valid', 'same'] as const);
+    const args = [`size: ${size}`];
+    if (stride !== size) args.push(`stride: ${stride}`);
+    if (padding !== 'valid') args.push(`padding: ${padding}`);
+    layers.push(layer);
+    return [`${layer}(${args.join(', ')})`, { ...v, time: `${v.time}|p${size},${stride},${padding}` }];
+  };
+  const recurrent = (v: Val, sequences: boolean): [string, Val] => {
+    const layer = c.pick(['gru', 'lstm'] as const);
+    const units = 1 + c.int(6);
+    const direction = c.pick(['forward', 'backward', 'both'] as const);
+    const args = [`units: ${units}`];
+    if (!sequences) args.push('sequences: false');
+    if (direction !== 'forward') args.push(`direction: ${direction}`);
+    if (layer === 'gru' && c.chance(30)) args.push('reset_after: false', 'recurrent_activation: hard_sigmoid');
+    layers.push(layer);
+    const C = direction === 'both' ? 2 * units : units;
+    return [`${layer}(${args.join(', ')})`, { ...v, C, time: sequences ? v.time : null }];
+  };
+  const reduce = (v: Val): [string, Val] => {
+    const k = c.int(4);
+    if (k === 3) return recurrent(v, false);
+    const layer = (['global_avgpool', 'global_maxpool', 'last'] as const)[k]!;
+    layers.push(layer);
+    return [`${layer}()`, { ...v, time: null }];
+  };
+  const stage = (v: Val): [string, Val] => {
+    const k = c.int(10);
+    if (v.time !== null && k <= 2 && windowOk(v)) return windowStage(v);
+    if (v.time !== null && k === 3) return recurrent(v, true);
+    if (v.time !== null && k === 4) return reduce(v);
+    return pointwise(v);
+  };
+
+  let step = 0;
+  const steps = 1 + c.int(maxSteps);
+  for (; step < steps; step++) {
+    const name = `v${step + 1}`;
+    if (step === faultAt) {
+      const f = addFault(c, pool, layout, time, lines, name, vector);
+      fault = f.fault;
+      if (f.val) pool.push(f.val);
+      continue;
+    }
+    const kind = c.int(10);
+    const seqs = pool.filter((v) => v.time !== null);
+    if (kind === 0 && idsInput) {
+      const dim = 1 + c.int(6);
+      layers.push('embedding');
+      let expr = `embedding(${idsInput.name}, vocab: ${idsInput.vocab}, dim: ${dim})`;
+      let val: Val = { name, C: dim, time: '', masked: true };
+      if (c.chance(50)) {
+        const [s, next] = stage(val);
+        expr += ` |> ${s}`;
+        val = next;
+      }
+      lines.push(`  ${name} = ${expr};`);
+      pool.push({ ...val, name });
+      continue;
+    }
+    if (kind <= 2 && pool.length >= 2) {
+      // A binary op over two values that meet legally: the same windows, or [B, C] broadcast.
+      const a = c.pick(pool);
+      const partners = pool.filter((b) => b.time === a.time);
+      const b = c.pick(partners);
+      const op = c.int(3);
+      if (op === 2 || a.C !== b.C) {
+        layers.push('concat');
+        lines.push(`  ${name} = concat(${a.name}, ${b.name});`);
+        pool.push({ name, C: a.C + b.C, time: a.time, masked: a.masked || b.masked });
+      } else {
+        layers.push('add');
+        lines.push(op === 0 ? `  ${name} = ${a.name} + ${b.name};` : `  ${name} = add(${a.name}, ${b.name});`);
+        pool.push({ name, C: a.C, time: a.time, masked: a.masked || b.masked });
+      }
+      continue;
+    }
+    if (kind === 3 && vector && seqs.length > 0) {
+      // Broadcast add of a [B, C] value: project it to the sequence's features first.
+      const a = c.pick(seqs);
+      layers.push('dense', 'add');
+      lines.push(`  ${name} = ${a.name} + (${vector.name} |> dense(units: ${a.C}));`);
+      pool.push({ name, C: a.C, time: a.time, masked: true });
+      continue;
+    }
+    // A pipe chain of one to three stages; recent values are likelier sources (chains), any value may be (DAGs).
+    const src = c.chance(60) ? pool[pool.length - 1]! : c.pick(pool);
+    let val = src;
+    const parts: string[] = [];
+    const n = 1 + c.int(3);
+    for (let i = 0; i < n; i++) {
+      const [s, next] = stage(val);
+      parts.push(s);
+      val = next;
+    }
+    lines.push(c.chance(20) && parts.length === 1 ? `  ${name} = ${callWithFirst(parts[0]!, src.name)};` : `  ${name} = ${src.name} |> ${parts.join(' |> ')};`);
+    pool.push({ ...val, name });
+  }
+
+  // Outputs: the last value, and maybe others.
+  const made = pool.filter((v) => /^(v\d+|e0)$/.test(v.name));
+  const outs = new Set<string>();
+  outs.add((made[made.length - 1] ?? pool[pool.length - 1]!).name);
+  for (const v of made) if (c.chance(15)) outs.add(v.name);
+  const outputs = [...outs];
+  lines.push(`  output ${outputs.join(', ')};`);
+
+  // Losses, with targets shaped like their prediction.
+  let losses = 0;
+  for (const v of made) {
+    if (!c.chance(25) || (v.time !== null && v.time !== '')) continue;
+    const t = `t${losses + 1}`;
+    const dims = v.time === null ? ['B'] : ['B', time];
+    const kind = c.int(4);
+    if (kind === 0) {
+      lines.splice(bodyStart, 0, `  target ${t}: i32[${dims.join(', ')}];`);
+      inputs.push({ name: t, role: 'target', dtype: 'i32', dims });
+      layers.push('crossentropy');
+      lines.push(`  loss crossentropy(${v.name}, ${t}${c.chance(30) ? ', reduction: sum' : ''});`);
+    } else {
+      const layer = (['mse', 'mae', 'binary_crossentropy', 'crossentropy'] as const)[kind - 1]!;
+      lines.splice(bodyStart, 0, `  target ${t}: f32[${[...dims, v.C].join(', ')}];`);
+      inputs.push({ name: t, role: 'target', dtype: 'f32', dims: [...dims, v.C] });
+      layers.push(layer);
+      lines.push(`  loss ${layer}(${v.name}, ${t}${c.chance(30) ? ', weight: 0.5' : ''});`);
+    }
+    losses++;
+  }
+
+  let text = `model Gen {\n${lines.join('\n')}\n}\n`;
+  if (mutate && fault === undefined && c.chance(30)) {
+    // Garbled text: cut a random slice out. Any diagnostic will do; a crash will not.
+    const from = c.int(text.length);
+    const len = 1 + c.int(12);
+    text = text.slice(0, from) + text.slice(from + len);
+    fault = `garbled: removed ${len} characters at ${from}`;
+  }
+  return {
+    text,
+    name: 'Gen',
+    wellFormed: fault === undefined,
+    fault,
+    maskSource,
+    layout,
+    time,
+    inputs,
+    layers,
+    outputs,
+    losses,
+  };
+}
+
+/** `relu()` with first argument `x` as a plain call: `relu(x)`. */
+function callWithFirst(call: string, first: string): string {
+  const open = call.indexOf('(');
+  const rest = call.slice(open + 1);
+  return `${call.slice(0, open)}(${first}${rest === ')' ? ')' : `, ${rest}`}`;
+}
+
+/** One deliberate fault (MASKING.md section 5 and the parameter rules). */
+function addFault(
+  c: Choices,
+  pool: Val[],
+  layout: LayoutKind,
+  time: string | number,
+  lines: string[],
+  name: string,
+  vector: Val | undefined,
+): { fault: string; val?: Val } {
+  const seq = pool.find((v) => v.time !== null) ?? pool[0]!;
+  // A strided window is a fault only over holes or pre-padding (or without a time axis).
+  const k = c.int(layout === 'post' && seq.time !== null ? 8 : 9) + (layout === 'post' && seq.time !== null ? 1 : 0);
+  switch (k) {
+    case 0:
+      lines.push(`  ${name} = ${seq.name} |> conv1d(filters: 2, kernel: 3, stride: 2);`);
+      return { fault: seq.time === null ? 'window on a value without a time axis' : layout === 'holes' ? 'window over holes' : 'stride 2 over pre', val: { name, C: 2, time: `${seq.time}|c3,2,1,same`, masked: true } };
+    case 1: {
+      lines.splice(1, 0, `  input u: f32[B, ${time}, ${seq.C}];`);
+      lines.push(`  ${name} = ${seq.name} + u;`);
+      return { fault: 'masked value meets an unmasked one with a time axis' };
+    }
+    case 2:
+      lines.push(`  ${name} = ${seq.name} |> dense(unit: 3);`);
+      return { fault: 'misspelt parameter' };
+    case 3:
+      lines.push(`  ${name} = ${seq.name} |> conv1d(filters: 2, kernel: 0);`);
+      return { fault: 'kernel 0' };
+    case 4:
+      lines.push(`  ${name} = add(${seq.name}, ${seq.name} |> maxpool1d(size: 2));`);
+      return { fault: 'different time dims' };
+    case 5:
+      lines.push(`  ${name} = ${seq.name} |> gru(units: 2) |> gru(units: 2, sequences: false) |> conv1d(filters: 2, kernel: 3);`);
+      return { fault: 'window on a value without a time axis' };
+    case 6:
+      lines.push(`  ${name} = nowhere |> relu();`);
+      return { fault: 'unknown name' };
+    case 7:
+      lines.push(`  ${name} = ${seq.name} |> dense(units: 2, activation: swish);`);
+      return { fault: 'unknown enum value' };
+    default:
+      lines.push(`  ${name} = ${vector ? `${vector.name} + ${seq.name}` : `concat(${seq.name})`};`);
+      return { fault: vector ? 'broadcast operand first' : 'arity' };
+  }
+}
+
+/** Random models; `fc.sample(arbModel(), 5)` shows some. */
+export function arbModel(options: ModelOptions = {}): fc.Arbitrary<GeneratedModel> {
+  return fc.array(fc.noBias(fc.nat({ max: (1 << 20) - 1 })), { maxLength: 200, size: 'max' }).map((xs) => buildModel(xs, options));
+}
