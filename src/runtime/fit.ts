@@ -156,8 +156,9 @@ function batchOf(model: CompiledModel, samples: readonly Sample[], indices: read
   );
 }
 
+/** Lets callbacks, progress output and other work run between batches (setImmediate is Node-only). */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function checkSamples(samples: readonly Sample[], what: string): void {

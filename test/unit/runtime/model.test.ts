@@ -157,6 +157,18 @@ describe('CompiledModel.fit and evaluate', () => {
     expect(lines[0]).toMatch(/^epoch 1\/12 {2}5 steps {2}loss \d\.\d{4} {2}acc .* val_loss .* real steps\/s$/);
   });
 
+  it('draws a progress bar on a TTY, then one summary line per epoch', async () => {
+    const out = sink();
+    out.stream.isTTY = true;
+    await tagger(2).fit(taggerSamples(20, 9), { epochs: 2, batchSize: 5, stream: out.stream, learningRate: 0.01 });
+    const text = out.text();
+    expect(text).toMatch(/epoch 1\/2 \[.*\] \d\/4 \| loss \d\.\d{4} \| [\d.]+ steps\/s \| [\d.]+ real steps\/s/);
+    // The bar is redrawn in place (ANSI), and cleared before each epoch's summary line.
+    // eslint-disable-next-line no-control-regex
+    const plain = text.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, '');
+    expect(plain.match(/epoch \d\/2 {2}4 steps {2}loss \d\.\d{4} {2}acc \d\.\d{4} .* real steps\/s\n/g)).toHaveLength(2);
+  });
+
   it('is silent with verbose: 0 and reproducible from its seeds', async () => {
     const run = async () => {
       const out = sink();
