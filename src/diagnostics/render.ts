@@ -13,11 +13,13 @@ function snippet(file: SourceFile, span: Span): string[] {
   const start = file.position(span.start);
   const end = file.position(Math.max(span.start, span.end));
   const text = file.line(start.line).replace(/\t/g, ' ');
-  const lastCol = end.line === start.line ? end.column : text.length + 1;
+  const lineLength = [...text].length;
+  const lastCol = end.line === start.line ? end.column : lineLength + 1;
   const width = Math.max(1, lastCol - start.column);
-  const num = String(start.line);
-  const gutter = ' '.repeat(num.length);
-  return [`${gutter}  ${num} | ${text}`, `${gutter}    | ${' '.repeat(start.column - 1)}${'^'.repeat(width)}`];
+  // As LANGUAGE.md section 6: the line number right-aligned in four columns, then ` | `.
+  const num = String(start.line).padStart(4);
+  const blank = ' '.repeat(num.length);
+  return [`${num} | ${text}`, `${blank} | ${' '.repeat(start.column - 1)}${'^'.repeat(width)}`];
 }
 
 function noteLine(n: Note, primary: SourceFile | undefined): string {
@@ -29,7 +31,7 @@ function noteLine(n: Note, primary: SourceFile | undefined): string {
 export function renderText(d: Diagnostic): string {
   const loc = location(d.file, d.span);
   const lines = [`${loc ? loc + ': ' : ''}${d.severity} ${d.code}: ${d.message}`];
-  if (d.file && d.span) lines.push(...snippet(d.file, d.span).map((l) => l.replace(/^ {2}/, ' ')));
+  if (d.file && d.span) lines.push(...snippet(d.file, d.span));
   for (const n of d.notes) lines.push(noteLine(n, d.file));
   if (d.help) lines.push(`  help: ${d.help}`);
   return lines.join('\n');

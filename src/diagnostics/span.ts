@@ -34,7 +34,18 @@ export class SourceFile {
       if (this.lineStarts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: o - this.lineStarts[lo]! + 1 };
+    // Columns count characters (code points), not UTF-16 units: an emoji is one column.
+    const start = this.lineStarts[lo]!;
+    let column = 1;
+    for (let i = start; i < o; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c >= 0xdc00 && c <= 0xdfff && i > start) {
+        const prev = this.text.charCodeAt(i - 1);
+        if (prev >= 0xd800 && prev <= 0xdbff) continue;
+      }
+      column++;
+    }
+    return { line: lo + 1, column };
   }
 
   /** The text of a 1-based line, without its line break. */
