@@ -11,6 +11,7 @@
  * line per case: the value `y` as `layer(inputs) type mask pad [uses_mask]`,
  * where `!` marks an input edge that needs zeros; the losses; then every fill
  * as `value(consumers)`. A case that does not compile shows its error codes.
+ * `decls` are layer declarations put before the model.
  */
 import { describe, expect, test } from 'vitest';
 import { compile, describeFills, describeLosses, describeNode, errors, fill, trimIndent } from './support.js';
@@ -41,7 +42,7 @@ function combos(n: number): string[][] {
   ]);
 }
 
-function check(body: string, expected: string): void {
+function check(body: string, expected: string, decls = ''): void {
   const holes = [...new Set(body.match(/\$\d?/g) ?? [])].sort();
   if (holes.includes('$') && holes.length > 1) throw new Error('use either `$` or `$1`, `$2`');
   const lines: string[] = [];
@@ -49,7 +50,7 @@ function check(body: string, expected: string): void {
     for (const combo of combos(holes.length)) {
       let text = body;
       holes.forEach((h, i) => (text = text.replaceAll(h, combo[i]!)));
-      const checked = compile(`${header(layout)}\n  ${text}\n}\n`);
+      const checked = compile(`${decls}${header(layout)}\n  ${text}\n}\n`);
       const label = combo.length ? `${layout} ${combo.join(',')}` : layout;
       const errs = errors(checked);
       if (errs.length) {
@@ -685,5 +686,130 @@ describe('losses', () => {
       pre: maxpool1d(x) f32[B, max(0, T - 1), 4] m1 pre max(0, L - 1) zeros uses_mask | loss mse(y, loss_1) m1 pre max(0, L - 1) | fills: -
       holes: SN0402 SN0402
       `,
+    ));
+});
+
+describe('user-declared layers follow their own rules (LANGUAGE.md section 5)', () => {
+  const decls = `
+layer swish(x: f32[B, ..., C]) -> f32[B, ..., C] {
+  time: pointwise;
+  pads: keeps_zeros;
+  impl: "./swish.js#Swish";
+}
+layer energy(x: f32[B, ..., C]) -> f32[B, ..., C] {
+  time: pointwise;
+  needs: zeros;
+  pads: keeps_zeros;
+  impl: "./energy.js#Energy";
+}
+layer smooth(x: f32[B, T, C], k: int, mode: same | valid | causal = same) -> f32[B, T', C] {
+  time: window(size: k, mode: mode);
+  needs: zeros;
+  pads: any;
+  impl: "./smooth.js#Smooth";
+}
+layer scan(x: f32[B, T, C], reverse: bool = false) -> f32[B, T, C] {
+  time: recurrent(direction: reverse ? backward : forward);
+  pads: zeros;
+  uses_mask: true;
+  impl: "./scan.js#Scan";
+}
+layer scale(x: f32[B, ..., C], shift: bool = false) -> f32[B, ..., C] {
+  time: pointwise;
+  pads: shift ? any : keeps_zeros;
+  impl: "./scale.js#Scale";
+}
+layer gate(a: f32[B, ..., C], b: f32[B, ..., C]) -> f32[B, ..., C] {
+  time: pointwise;
+  pads: keeps_zeros;
+  impl: "./gate.js#Gate";
+}
+`;
+
+  test('a pointwise layer that keeps zeros', () =>
+    check(
+      'y = $ |> swish(); output y;',
+      `
+      post x: swish(x) f32[B, T, 4] m0 post L zeros | fills: -
+      post a: swish(a) f32[B, T, 4] m0 post L any | fills: y(output y)
+      pre x: swish(x) f32[B, T, 4] m0 pre L zeros | fills: -
+      pre a: swish(a) f32[B, T, 4] m0 pre L any | fills: y(output y)
+      holes x: swish(x) f32[B, T, 4] m0 holes zeros | fills: -
+      holes a: swish(a) f32[B, T, 4] m0 holes any | fills: y(output y)
+      `,
+      decls,
+    ));
+
+  test('a pointwise layer that needs zeros gets them on every layout', () =>
+    check(
+      'y = $ |> energy(); output y;',
+      `
+      post x: energy(x!) f32[B, T, 4] m0 post L zeros | fills: -
+      post a: energy(a__fill!) f32[B, T, 4] m0 post L zeros | fills: a(energy)
+      pre x: energy(x!) f32[B, T, 4] m0 pre L zeros | fills: -
+      pre a: energy(a__fill!) f32[B, T, 4] m0 pre L zeros | fills: a(energy)
+      holes x: energy(x!) f32[B, T, 4] m0 holes zeros | fills: -
+      holes a: energy(a__fill!) f32[B, T, 4] m0 holes zeros | fills: a(energy)
+      `,
+      decls,
+    ));
+
+  test('a window layer: needs zeros where its window reaches padding, its own T\'', () =>
+    check(
+      'y_1 = $ |> smooth(k: 3); y = y_1 |> smooth(k: 2, mode: valid); output y;',
+      `
+      post x: smooth(y_1) f32[B, max(0, T - 1), 4] m1 post max(0, L - 1) any | fills: y(output y)
+      post a: smooth(y_1) f32[B, max(0, T - 1), 4] m1 post max(0, L - 1) any | fills: a(smooth) y(output y)
+      pre x: smooth(y_1) f32[B, max(0, T - 1), 4] m1 pre max(0, L - 1) any | fills: y(output y)
+      pre a: smooth(y_1) f32[B, max(0, T - 1), 4] m1 pre max(0, L - 1) any | fills: a(smooth) y(output y)
+      holes x: SN0402
+      holes a: SN0402
+      `,
+      decls,
+    ));
+
+  test('a recurrent layer with the mask, direction from a parameter', () =>
+    check(
+      'y = $ |> scan(reverse: true); output y;',
+      `
+      post x: scan(x) f32[B, T, 4] m0 post L zeros uses_mask | fills: -
+      post a: scan(a) f32[B, T, 4] m0 post L zeros uses_mask | fills: -
+      pre x: scan(x) f32[B, T, 4] m0 pre L zeros uses_mask | fills: -
+      pre a: scan(a) f32[B, T, 4] m0 pre L zeros uses_mask | fills: -
+      holes x: scan(x) f32[B, T, 4] m0 holes zeros uses_mask | fills: -
+      holes a: scan(a) f32[B, T, 4] m0 holes zeros uses_mask | fills: -
+      `,
+      decls,
+    ));
+
+  test('pads chosen by a parameter', () =>
+    check(
+      'y_1 = x |> scale(); y = y_1 |> scale(shift: true); output y_1, y;',
+      `
+      post: scale(y_1) f32[B, T, 4] m0 post L any | fills: y(output y)
+      pre: scale(y_1) f32[B, T, 4] m0 pre L any | fills: y(output y)
+      holes: scale(y_1) f32[B, T, 4] m0 holes any | fills: y(output y)
+      `,
+      decls,
+    ));
+
+  test('two tensors that keep zeros only when both are zeros', () =>
+    check(
+      'y = gate($1, $2); output y;',
+      `
+      post x,x: gate(x, x) f32[B, T, 4] m0 post L zeros | fills: -
+      post x,a: gate(x, a) f32[B, T, 4] m0 post L any | fills: y(output y)
+      post a,x: gate(a, x) f32[B, T, 4] m0 post L any | fills: y(output y)
+      post a,a: gate(a, a) f32[B, T, 4] m0 post L any | fills: y(output y)
+      pre x,x: gate(x, x) f32[B, T, 4] m0 pre L zeros | fills: -
+      pre x,a: gate(x, a) f32[B, T, 4] m0 pre L any | fills: y(output y)
+      pre a,x: gate(a, x) f32[B, T, 4] m0 pre L any | fills: y(output y)
+      pre a,a: gate(a, a) f32[B, T, 4] m0 pre L any | fills: y(output y)
+      holes x,x: gate(x, x) f32[B, T, 4] m0 holes zeros | fills: -
+      holes x,a: gate(x, a) f32[B, T, 4] m0 holes any | fills: y(output y)
+      holes a,x: gate(a, x) f32[B, T, 4] m0 holes any | fills: y(output y)
+      holes a,a: gate(a, a) f32[B, T, 4] m0 holes any | fills: y(output y)
+      `,
+      decls,
     ));
 });
