@@ -34,7 +34,7 @@ export type RecurrenceImpl = 'bptt' | 'tape';
 
 /** The inputs of one direction of a recurrent layer. */
 export interface RecurrenceInputs {
-  /** `[B, T, C]`; padded steps must be finite (the layer sanitizes them). */
+  /** `[B, T, C]`; whatever padded steps hold never reaches the math. */
   readonly x: tf.Tensor3D;
   /** `[B, T]`, real where non-zero. */
   readonly mask: tf.Tensor2D;
@@ -96,6 +96,13 @@ export function activeGateGrad(dOut: tf.Tensor3D, s: tf.Tensor3D, hard: boolean,
 /** `dOut * (1 - y^2)`: the gradient through `y = tanh(a)`. */
 export function tanhGrad(dOut: tf.Tensor3D, y: tf.Tensor3D, c: Constants): tf.Tensor3D {
   return k.mul(dOut, k.sub(c.one, k.square(y)));
+}
+
+/** The transpose of a row-major `[rows, cols]` matrix, as `[1, cols, rows]`. */
+export function transposed(src: ArrayLike<number>, rows: number, cols: number): tf.Tensor3D {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c] as number;
+  return tf.tensor3d(out, [1, cols, rows]);
 }
 
 export interface Constants {

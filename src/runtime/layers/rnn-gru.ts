@@ -12,12 +12,12 @@ import { tf } from '../tf.js';
 import * as k from './rnn-kernels.js';
 import {
   activeGate, activeGateGrad, assembleSequence, constants, copyColumns, stackedGateWeights, stepGradients, tanhGrad,
-  type GruSpec, type RecurrenceImpl, type RecurrenceInputs,
+  transposed, type GruSpec, type RecurrenceImpl, type RecurrenceInputs,
 } from './rnn-common.js';
-import { planRows, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { planColumns, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
 import { gruTape } from './rnn-tape.js';
 
-/** `[B, T, U]` (sequences) or `[B, U]`; `x` must be finite at padded steps. */
+/** `[B, T, U]` (sequences) or `[B, U]`; padded steps of `x` may hold anything. */
 export function gruRecurrence(inputs: RecurrenceInputs, spec: GruSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
   if (impl === 'tape') return gruTape(inputs, spec);
   const { x, mask, kernel, recurrentKernel, bias } = inputs;
@@ -37,7 +37,7 @@ interface Step {
 }
 const STEP_FIELDS = 6;
 
-/** What the backward pass reads besides the steps: `[xRows, kernel, U or Uzr, (Uh)]`. */
+/** What the backward pass reads besides the steps: `[xᵀ, Wᵀ, Uᵀ]` or `[xᵀ, Wᵀ, Uzrᵀ, Uhᵀ]`. */
 function headerSize(resetAfter: boolean): number {
   return resetAfter ? 3 : 4;
 }
@@ -74,8 +74,8 @@ function gruOp(spec: GruSpec) {
     let h: tf.Tensor3D = c.zero;
     const outputs: tf.Tensor3D[] = [];
     const steps: Step[] = [];
-    plan.steps.forEach((t, i) => {
-      const xt = tf.tensor3d(stepRows(xData, B, T, C, t), [1, B, C]);
+    plan.steps.forEach((_, i) => {
+      const xt = tf.tensor3d(stepRows(xData, plan, C, i), [1, B, C]);
       const xh = k.concat([xt, h], 2);
       const z = activeGate(xh, wz, hard);
       const r = activeGate(xh, wr, hard);
@@ -102,15 +102,16 @@ function gruOp(spec: GruSpec) {
     });
 
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
-    const header: tf.Tensor[] = [tf.tensor3d(planRows(xData, plan, C), [1, n * B, C]), k.reshape(kernel, [1, C, 3 * U])];
+    // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
+    const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C), [1, C, n * B]), transposed(kData, C, 3 * U)];
     if (resetAfter) {
-      header.push(k.reshape(recurrentKernel, [1, U, 3 * U]));
+      header.push(transposed(uData, U, 3 * U));
     } else {
       const uzr = new Float32Array(U * 2 * U);
       copyColumns(uData, U, 3 * U, 0, 2 * U, uzr, 0, 1);
       const uhOnly = new Float32Array(U * U);
       copyColumns(uData, U, 3 * U, 2 * U, 3 * U, uhOnly, 0, 1);
-      header.push(tf.tensor3d(uzr, [1, U, 2 * U]), tf.tensor3d(uhOnly, [1, U, U]));
+      header.push(transposed(uzr, U, 2 * U), transposed(uhOnly, U, U));
     }
     save([...header, ...steps.flatMap((s) => [s.hPrev, s.z, s.r, s.hh, s.d, s.inner])]);
 
@@ -142,7 +143,7 @@ function gruBackward(
   const { units: U, sequences, resetAfter } = spec;
   const { batch: B, time: T } = plan;
   const n = plan.steps.length;
-  const [xAll, kernel3, rec3, uh] = header as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D | undefined];
+  const [xT, kernelT, recT, uhT] = header as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D | undefined];
   if (n === 0) {
     return {
       dx: tf.zeros([B, T, C]), dKernel: tf.zeros([C, 3 * U]), dRec: tf.zeros([U, 3 * U]),
@@ -176,16 +177,16 @@ function gruBackward(
       const dazi = activeGateGrad(dz, s.z, hard, c);
       const dari = activeGateGrad(k.mul(dahi, s.inner), s.r, hard, c);
       const dInner = k.concat([dazi, dari, k.mul(dahi, s.r)], 2);
-      dhPrev = k.add(gz, k.matMul(dInner, rec3, false, true));
+      dhPrev = k.add(gz, k.matMul(dInner, recT));
       daz[i] = dazi;
       dar[i] = dari;
       inner[i] = dInner;
     } else {
-      const drh = k.matMul(dahi, uh as tf.Tensor3D, false, true);
+      const drh = k.matMul(dahi, uhT as tf.Tensor3D);
       const dazi = activeGateGrad(dz, s.z, hard, c);
       const dari = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
       const dzr = k.concat([dazi, dari], 2);
-      dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dzr, rec3, false, true));
+      dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dzr, recT));
       daz[i] = dazi;
       dar[i] = dari;
       inner[i] = s.inner;
@@ -198,21 +199,21 @@ function gruBackward(
   const dAr = k.concat(dar, 1);
   const dAh = k.concat(dah, 1);
   const dIn = k.concat([dAz, dAr, dAh], 2); // [1, nB, 3U]: the gradient of x W + b_in
-  const hAll = k.concat(hPrevs, 1);
-  const dKernel = k.reshape(k.matMul(xAll, dIn, true, false), [C, 3 * U]);
+  const hT = k.transpose(k.concat(hPrevs, 1));
+  const dKernel = k.reshape(k.matMul(xT, dIn), [C, 3 * U]);
   let dRec: tf.Tensor;
   let dBias: tf.Tensor;
   if (resetAfter) {
     const dRecAll = k.concat(inner, 1);
-    dRec = k.matMul(hAll, dRecAll, true, false);
-    dBias = k.concat([k.reshape(k.sum(dIn, [0, 1]), [1, 3 * U]), k.reshape(k.sum(dRecAll, [0, 1]), [1, 3 * U])], 0);
+    dRec = k.matMul(hT, dRecAll);
+    dBias = k.concat([k.reshape(k.columnSums(dIn), [1, 3 * U]), k.reshape(k.columnSums(dRecAll), [1, 3 * U])], 0);
   } else {
-    const dRecZr = k.matMul(hAll, k.concat([dAz, dAr], 2), true, false);
-    const dRecH = k.matMul(k.concat(inner, 1), dAh, true, false);
+    const dRecZr = k.matMul(hT, k.concat([dAz, dAr], 2));
+    const dRecH = k.matMul(k.transpose(k.concat(inner, 1)), dAh);
     dRec = k.concat([dRecZr, dRecH], 2);
-    dBias = k.sum(dIn, [0, 1]);
+    dBias = k.reshape(k.columnSums(dIn), [3 * U]);
   }
-  const dxRows = k.matMul(dIn, kernel3, false, true);
+  const dxRows = k.matMul(dIn, kernelT);
   const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);
   return { dx, dKernel, dRec: k.reshape(dRec, [U, 3 * U]), dBias };
 }

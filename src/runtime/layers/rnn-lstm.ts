@@ -10,12 +10,12 @@ import { tf } from '../tf.js';
 import * as k from './rnn-kernels.js';
 import {
   activeGate, activeGateGrad, assembleSequence, constants, stackedGateWeights, stepGradients, tanhGrad,
-  type LstmSpec, type RecurrenceImpl, type RecurrenceInputs,
+  transposed, type LstmSpec, type RecurrenceImpl, type RecurrenceInputs,
 } from './rnn-common.js';
-import { planRows, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { planColumns, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
 import { lstmTape } from './rnn-tape.js';
 
-/** `[B, T, U]` (sequences) or the final `h`, `[B, U]`; `x` must be finite at padded steps. */
+/** `[B, T, U]` (sequences) or the final `h`, `[B, U]`; padded steps of `x` may hold anything. */
 export function lstmRecurrence(inputs: RecurrenceInputs, spec: LstmSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
   if (impl === 'tape') return lstmTape(inputs, spec);
   const { x, mask, kernel, recurrentKernel, bias } = inputs;
@@ -33,7 +33,7 @@ interface Step {
   tc: tf.Tensor3D;
 }
 const STEP_FIELDS = 7;
-const HEADER = 3; // xRows, kernel, recurrent kernel
+const HEADER = 3; // xᵀ, Wᵀ, Uᵀ
 
 function lstmOp(spec: LstmSpec) {
   const { units: U, reverse, sequences } = spec;
@@ -60,8 +60,8 @@ function lstmOp(spec: LstmSpec) {
     let cell: tf.Tensor3D = c.zero;
     const outputs: tf.Tensor3D[] = [];
     const steps: Step[] = [];
-    plan.steps.forEach((t, s) => {
-      const xh = k.concat([tf.tensor3d(stepRows(xData, B, T, C, t), [1, B, C]), h], 2);
+    plan.steps.forEach((_, s) => {
+      const xh = k.concat([tf.tensor3d(stepRows(xData, plan, C, s), [1, B, C]), h], 2);
       const i = activeGate(xh, wi, hard);
       const f = activeGate(xh, wf, hard);
       const g = k.tanh(k.gate(xh, wg.w, wg.b, 'linear'));
@@ -83,10 +83,11 @@ function lstmOp(spec: LstmSpec) {
     });
 
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
+    // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
     save([
-      tf.tensor3d(planRows(xData, plan, C), [1, n * B, C]),
-      k.reshape(kernel, [1, C, 4 * U]),
-      k.reshape(recurrentKernel, [1, U, 4 * U]),
+      tf.tensor3d(planColumns(xData, plan, C), [1, C, n * B]),
+      transposed(kData, C, 4 * U),
+      transposed(uData, U, 4 * U),
       ...steps.flatMap((s) => [s.hPrev, s.cPrev, s.i, s.f, s.g, s.o, s.tc]),
     ]);
 
@@ -97,8 +98,8 @@ function lstmOp(spec: LstmSpec) {
           const [hPrev, cPrev, ig, f, g, og, tc] = saved.slice(o, o + STEP_FIELDS) as tf.Tensor3D[];
           return { hPrev, cPrev, i: ig, f, g, o: og, tc } as Step;
         };
-        const [xAll, kernel3, rec3] = saved as tf.Tensor3D[];
-        const grads = lstmBackward(dy, plan, spec, hard, stepAt, xAll as tf.Tensor3D, kernel3 as tf.Tensor3D, rec3 as tf.Tensor3D, C);
+        const [xT, kernelT, recT] = saved as tf.Tensor3D[];
+        const grads = lstmBackward(dy, plan, spec, hard, stepAt, xT as tf.Tensor3D, kernelT as tf.Tensor3D, recT as tf.Tensor3D, C);
         return [grads.dx, tf.zerosLike(mask), grads.dKernel, grads.dRec, grads.dBias];
       });
     return { value, gradFunc };
@@ -107,7 +108,7 @@ function lstmOp(spec: LstmSpec) {
 
 function lstmBackward(
   dy: tf.Tensor, plan: StepPlan, spec: LstmSpec, hard: boolean, stepAt: (i: number) => Step,
-  xAll: tf.Tensor3D, kernel3: tf.Tensor3D, rec3: tf.Tensor3D, C: number,
+  xT: tf.Tensor3D, kernelT: tf.Tensor3D, recT: tf.Tensor3D, C: number,
 ): { dx: tf.Tensor; dKernel: tf.Tensor; dRec: tf.Tensor; dBias: tf.Tensor } {
   const { units: U, sequences } = spec;
   const { batch: B, time: T } = plan;
@@ -137,16 +138,16 @@ function lstmBackward(
     const dag = tanhGrad(k.mul(dct, s.i), s.g, c);
     const dao = activeGateGrad(k.mul(ghn, s.tc), s.o, hard, c);
     dA[j] = k.concat([dai, daf, dag, dao], 2);
-    const dhPrev = k.matMul(dA[j] as tf.Tensor3D, rec3, false, true);
+    const dhPrev = k.matMul(dA[j] as tf.Tensor3D, recT);
     const dcPrev = k.mul(dct, s.f);
     dh = cond ? k.add(dhPrev, k.select(cond, c.zero, dh)) : dhPrev;
     dc = cond ? k.add(dcPrev, k.select(cond, c.zero, dc)) : dcPrev;
   }
   const dAll = k.concat(dA, 1);
-  const dKernel = k.reshape(k.matMul(xAll, dAll, true, false), [C, 4 * U]);
-  const dRec = k.reshape(k.matMul(k.concat(hPrevs, 1), dAll, true, false), [U, 4 * U]);
-  const dBias = k.sum(dAll, [0, 1]);
-  const dxRows = k.matMul(dAll, kernel3, false, true);
+  const dKernel = k.reshape(k.matMul(xT, dAll), [C, 4 * U]);
+  const dRec = k.reshape(k.matMul(k.transpose(k.concat(hPrevs, 1)), dAll), [U, 4 * U]);
+  const dBias = k.reshape(k.columnSums(dAll), [4 * U]);
+  const dxRows = k.matMul(dAll, kernelT);
   const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);
   return { dx, dKernel, dRec, dBias };
 }

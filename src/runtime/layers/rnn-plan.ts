@@ -72,31 +72,45 @@ export function stepConditions(plan: StepPlan, width: number): (tf.Tensor3D | nu
   return out;
 }
 
-/** Rows `[b, t, :]` of a row-major `[B, T, F]` array, as a `[B * F]` array. */
-export function stepRows(data: ArrayLike<number>, batch: number, time: number, features: number, t: number): Float32Array {
+/**
+ * The rows `[b, t, :]` of a row-major `[B, T, F]` array at planned step `i`
+ * (`t = steps[i]`), as a `[B * F]` array; zeros for the rows masked there,
+ * so that nothing a padded step holds (1e30, NaN) reaches the math.
+ */
+export function stepRows(data: ArrayLike<number>, plan: StepPlan, features: number, i: number): Float32Array {
+  const { batch, time } = plan;
+  const t = plan.steps[i] as number;
+  const flags = plan.rows[i];
   const out = new Float32Array(batch * features);
   for (let b = 0; b < batch; b++) {
+    if (flags && flags[b] === 0) continue;
     const from = (b * time + t) * features;
     for (let f = 0; f < features; f++) out[b * features + f] = data[from + f] as number;
   }
   return out;
 }
 
-/** The rows of every step of `plan`, time-major: `[n * B, F]` for n steps. */
-export function planRows(data: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
+/**
+ * Every planned step's rows, transposed: `[F, n * B]`, column `i * B + b`
+ * holding row `[b, steps[i], :]` (zeros where that row is masked).
+ */
+export function planColumns(data: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
   const { batch, time, steps } = plan;
-  const out = new Float32Array(steps.length * batch * features);
+  const width = steps.length * batch;
+  const out = new Float32Array(features * width);
   steps.forEach((t, i) => {
+    const flags = plan.rows[i];
     for (let b = 0; b < batch; b++) {
+      if (flags && flags[b] === 0) continue;
       const from = (b * time + t) * features;
-      const to = (i * batch + b) * features;
-      for (let f = 0; f < features; f++) out[to + f] = data[from + f] as number;
+      const col = i * batch + b;
+      for (let f = 0; f < features; f++) out[f * width + col] = data[from + f] as number;
     }
   });
   return out;
 }
 
-/** The inverse of `planRows`: `[n * B, F]` rows back to `[B, T, F]`, zeros at steps not in `plan`. */
+/** `[n * B, F]` rows of the planned steps back to `[B, T, F]`, zeros at the steps not in `plan`. */
 export function scatterRows(rows: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
   const { batch, time, steps } = plan;
   const out = new Float32Array(batch * time * features);

@@ -31,6 +31,15 @@ function projectSteps(x: tf.Tensor3D, plan: StepPlan, weights: tf.Tensor2D[], bi
   return out;
 }
 
+/**
+ * Padded steps never reach the math, whatever they hold: a 1e30 there would
+ * overflow x W, and a NaN in the unselected branch of a `where` still makes
+ * its gradient NaN.
+ */
+function sanitize(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.where(tf.expandDims(tf.greater(mask, 0), 2), x, tf.zerosLike(x));
+}
+
 function recurrentActivation(spec: { recurrentActivation: string }): (a: tf.Tensor2D) => tf.Tensor2D {
   // tfjs-layers' hard sigmoid (Keras 2): clip(0.2 x + 0.5, 0, 1).
   return spec.recurrentActivation === 'hard_sigmoid'
@@ -65,7 +74,8 @@ function runPlan(
 }
 
 export function gruTape(inputs: RecurrenceInputs, spec: GruSpec): tf.Tensor {
-  const { x, mask, kernel, recurrentKernel, bias } = inputs;
+  const { mask, kernel, recurrentKernel, bias } = inputs;
+  const x = sanitize(inputs.x, mask);
   const U = spec.units;
   const plan = planSteps(mask.dataSync(), x.shape[0], x.shape[1], spec.reverse);
   const act = recurrentActivation(spec);
@@ -88,7 +98,8 @@ export function gruTape(inputs: RecurrenceInputs, spec: GruSpec): tf.Tensor {
 }
 
 export function lstmTape(inputs: RecurrenceInputs, spec: LstmSpec): tf.Tensor {
-  const { x, mask, kernel, recurrentKernel, bias } = inputs;
+  const { mask, kernel, recurrentKernel, bias } = inputs;
+  const x = sanitize(inputs.x, mask);
   const plan = planSteps(mask.dataSync(), x.shape[0], x.shape[1], spec.reverse);
   const act = recurrentActivation(spec);
   const u = tf.split(recurrentKernel, 4, 1) as tf.Tensor2D[];

@@ -76,7 +76,9 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
     this.units = args.units;
     this.sequences = args.sequences ?? true;
     this.direction = args.direction ?? 'forward';
-    this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
+    // tfjs-layers camel-cases string values when it loads a config: accept `hardSigmoid` too.
+    const activation: string = args.recurrentActivation ?? 'sigmoid';
+    this.recurrentActivation = activation === 'hardSigmoid' ? 'hard_sigmoid' : (activation as RecurrentActivation);
     this.seed = args.seed;
     this.implementation = args.implementation ?? 'bptt';
   }
@@ -125,14 +127,10 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
       if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error(`${this.name}: expects [x, mask]`);
       const [x, rawMask] = inputs as [tf.Tensor3D, tf.Tensor2D];
       const mask = rawMask.dtype === 'float32' ? rawMask : tf.cast(rawMask, 'float32');
-      // Padded steps never reach the math, whatever they hold: a 1e30 there
-      // would overflow x W, and Inf - Inf is NaN even where a select drops it.
-      const real = tf.expandDims(tf.greater(mask, 0), 2);
-      const xs = tf.where(real, x, tf.zerosLike(x)) as tf.Tensor3D;
       const outs = this.directions.map((dir, i) => {
         const cell = this.cells[i] as DirectionWeights;
         return this.recurrence(
-          { x: xs, mask, kernel: cell.kernel.read() as tf.Tensor2D, recurrentKernel: cell.recurrentKernel.read() as tf.Tensor2D, bias: cell.bias.read() },
+          { x, mask, kernel: cell.kernel.read() as tf.Tensor2D, recurrentKernel: cell.recurrentKernel.read() as tf.Tensor2D, bias: cell.bias.read() },
           dir === 'backward',
         );
       });
