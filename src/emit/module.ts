@@ -84,6 +84,8 @@ function manifestLiteral(manifest: Manifest): string {
 }
 
 let project: Project | undefined;
+/** Emissions so far: each gets its own path (see emitModule). */
+let emitted = 0;
 function sharedProject(): Project {
   // One in-memory project per process: creating it costs more than emitting a module.
   project ??= new Project({
@@ -107,10 +109,12 @@ function sharedProject(): Project {
 export function emitModule(model: IrModel, manifest: Manifest, fileBase: string, opts: EmitOptions = {}): EmittedModule {
   const runtime = opts.runtimeModule ?? 'seqnet';
   const p = sharedProject();
-  const path = `/${fileBase}.ts`;
-  const existing = p.getSourceFile(path);
-  if (existing) p.removeSourceFile(existing);
-  const sf = p.createSourceFile(path, '', { overwrite: true });
+  // A path never used before: the language service behind formatText() caches a file's text by
+  // path and version, and a file made again at a removed file's path starts at the same version,
+  // so a second module of the same name in one process was formatted with the first one's text
+  // ("Manipulation error: A syntax error was inserted"). The path does not reach the output.
+  const path = `/${++emitted}/${fileBase}.ts`;
+  const sf = p.createSourceFile(path, '');
   const plan = planModel(model);
   const runtimeImport = sf.addImportDeclaration({
     moduleSpecifier: runtime,

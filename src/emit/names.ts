@@ -63,7 +63,7 @@ export function objectLiteral(entries: readonly [string, string][]): string {
 
 export function literal(v: unknown): string {
   if (typeof v === 'string') return str(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? '-0' : String(v)) : 'NaN';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v); // NaN, Infinity, -Infinity are reserved: no local shadows them
   if (typeof v === 'boolean') return String(v);
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
