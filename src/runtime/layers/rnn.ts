@@ -19,7 +19,7 @@ import type { Params } from '../builder-types.js';
 import { registerLayerKind } from './registry.js';
 import type { GruSpec, LstmSpec, RecurrenceImpl, RecurrenceInputs, RecurrentActivation } from './rnn-common.js';
 import { gruRecurrence } from './rnn-gru.js';
-import { glorotUniform, orthogonal } from './rnn-init.js';
+import { hashSeed, SeqnetGlorotUniform, SeqnetOrthogonal, seedFor } from './init.js';
 import { lstmRecurrence } from './rnn-lstm.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -33,7 +33,7 @@ export interface MaskedRecurrentArgs extends LayerArgs {
   sequences?: boolean;
   direction?: Direction;
   recurrentActivation?: RecurrentActivation;
-  /** Initial weights are a function of the seed and the layer's name. */
+  /** Initial weights are a function of the seed (default: derived from the layer's name). */
   seed?: number;
   /** `bptt` (default): hand-written backward pass; `tape`: tfjs autodiff of plain ops. */
   implementation?: RecurrenceImpl;
@@ -52,22 +52,12 @@ interface DirectionWeights {
   bias: tf.LayerVariable;
 }
 
-/** FNV-1a: a stable 32-bit hash, to derive per-weight seeds. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 abstract class MaskedRecurrent extends tf.layers.Layer {
   readonly units: number;
   readonly sequences: boolean;
   readonly direction: Direction;
   readonly recurrentActivation: RecurrentActivation;
-  readonly seed: number | undefined;
+  readonly seed: number;
   readonly implementation: RecurrenceImpl;
   protected cells: DirectionWeights[] = [];
 
@@ -79,14 +69,15 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
     // tfjs-layers camel-cases string values when it loads a config: accept `hardSigmoid` too.
     const activation: string = args.recurrentActivation ?? 'sigmoid';
     this.recurrentActivation = activation === 'hardSigmoid' ? 'hard_sigmoid' : (activation as RecurrentActivation);
-    this.seed = args.seed;
+    this.seed = args.seed ?? seedFor(this.name);
     this.implementation = args.implementation ?? 'bptt';
   }
 
   /** Gates per unit: 3 (GRU) or 4 (LSTM). */
   protected abstract get gates(): number;
   protected abstract biasShape(): number[];
-  protected abstract initialBias(): tf.Tensor;
+  /** The initial bias when it is not all zeros. */
+  protected abstract initialBias(): tf.Tensor | null;
   protected abstract recurrence(inputs: RecurrenceInputs, reverse: boolean): tf.Tensor;
 
   private get directions(): ('forward' | 'backward')[] {
@@ -100,18 +91,17 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
     const width = this.gates * this.units;
     this.cells = this.directions.map((dir) => {
       const prefix = this.direction === 'both' ? `${dir}/` : '';
-      const seedOf = (weight: string) => hash(`${this.seed ?? 0}|${this.name}|${prefix}${weight}`);
-      const weight = (name: string, shape: number[], init: tf.Tensor) => {
-        const v = this.addWeight(`${prefix}${name}`, shape, 'float32', tf.initializers.zeros());
-        v.write(init);
-        init.dispose();
-        return v;
-      };
-      return {
-        kernel: weight('kernel', [features, width], glorotUniform([features, width], seedOf('kernel'))),
-        recurrentKernel: weight('recurrent_kernel', [this.units, width], orthogonal([this.units, width], seedOf('recurrent_kernel'))),
-        bias: weight('bias', this.biasShape(), this.initialBias()),
-      };
+      const seed = (weight: string) => hashSeed(this.seed, `${prefix}${weight}`);
+      // Keras' order: kernel, recurrent_kernel, bias.
+      const kernel = this.addWeight(`${prefix}kernel`, [features, width], 'float32', new SeqnetGlorotUniform({ seed: seed('kernel') }));
+      const recurrentKernel = this.addWeight(`${prefix}recurrent_kernel`, [this.units, width], 'float32', new SeqnetOrthogonal({ seed: seed('recurrent_kernel') }));
+      const bias = this.addWeight(`${prefix}bias`, this.biasShape(), 'float32', tf.initializers.zeros());
+      const initialBias = this.initialBias();
+      if (initialBias) {
+        bias.write(initialBias);
+        initialBias.dispose();
+      }
+      return { kernel, recurrentKernel, bias };
     });
     this.built = true;
   }
@@ -145,8 +135,8 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
       direction: this.direction,
       recurrentActivation: this.recurrentActivation,
       implementation: this.implementation,
+      seed: this.seed,
     };
-    if (this.seed !== undefined) config['seed'] = this.seed;
     return { ...config, ...super.getConfig() };
   }
 }
@@ -168,8 +158,8 @@ export class MaskedGRU extends MaskedRecurrent {
     return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
   }
 
-  protected initialBias(): tf.Tensor {
-    return tf.zeros(this.biasShape());
+  protected initialBias(): null {
+    return null;
   }
 
   protected recurrence(inputs: RecurrenceInputs, reverse: boolean): tf.Tensor {
