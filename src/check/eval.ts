@@ -31,6 +31,8 @@ export class RuleError {
   constructor(
     readonly message: string,
     readonly span: Span,
+    /** The parameter whose value the rule rejects, when the rule reads one directly. */
+    readonly param?: string,
   ) {}
 }
 
@@ -207,11 +209,18 @@ function call(e: Extract<RExpr, { kind: 'RCall' }>, env: EvalEnv): RValue {
       if ((m.k !== 'word' && m.k !== 'str') || !WINDOW_MODES.includes(m.v)) {
         throw new RuleError(`window mode must be same, valid or causal, found ${describe(m)}`, mode?.span ?? e.span);
       }
+      // Length arithmetic (MASKING.md section 7) is defined for positive sizes, strides and dilations.
+      const positive = (e: RExpr, what: string) => {
+        const n = asInt(evaluate(e, env), e.span, what);
+        const param = e.kind === 'Ref' && env.param(e.name) !== undefined ? e.name : undefined;
+        if (n < 1) throw new RuleError(`${what} must be at least 1, found ${n}`, e.span, param);
+        return n;
+      };
       return {
         k: 'window',
-        size: asInt(evaluate(size, env), size.span, 'window size'),
-        stride: stride ? asInt(evaluate(stride, env), stride.span, 'window stride') : 1,
-        dilation: dilation ? asInt(evaluate(dilation, env), dilation.span, 'window dilation') : 1,
+        size: positive(size, 'window size'),
+        stride: stride ? positive(stride, 'window stride') : 1,
+        dilation: dilation ? positive(dilation, 'window dilation') : 1,
         mode: m.v as WindowMode,
       };
     }

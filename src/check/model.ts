@@ -556,6 +556,14 @@ export class ModelChecker {
   }
 
   private declarationError(def: LayerDef, e: RuleError, call: CallExpr): void {
+    // A value the call passes that the rule cannot take is the call's problem, shown at the argument.
+    const arg = e.param !== undefined ? call.named.find((a) => a.name.name === e.param) : undefined;
+    if (arg) {
+      this.report('SN0213', `\`${def.name}\` cannot take \`${this.text(arg.span)}\`: ${e.message}`, arg.span, {
+        notes: [{ message: `\`${e.param}\` is used here in the declaration of \`${def.name}\``, span: e.span, file: def.file }],
+      });
+      return;
+    }
     const notes: Note[] = [{ message: `the rule is in the declaration of \`${def.name}\``, span: e.span, file: def.file }];
     this.report('SN0215', `the declaration of \`${def.name}\` cannot be applied here: ${e.message}`, call.callee.span, { notes });
   }

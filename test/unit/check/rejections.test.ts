@@ -509,6 +509,36 @@ describe('SN02xx: names and parameters', () => {
       `,
     ));
 
+  test('a user window layer given a size or stride below 1 (its declaration has no requires)', () =>
+    check(
+      `
+      layer blur(x: f32[B, T, C], k: int, s: int = 1) -> f32[B, T', C] {
+        time: window(size: k, stride: s, mode: same);
+        needs: zeros;
+        impl: "./blur.js#Blur";
+      }
+      layer broken(x: f32[B, T, C]) -> f32[B, T', C] {
+        time: window(size: 3, dilation: 0);
+        impl: "./broken.js#Broken";
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros, padded post;
+        a = x |> blur(k: 3, s: 0);
+        b = x |> blur(k: 0);
+        c = x |> broken();
+        output a, b, c;
+      }
+      `,
+      `
+      SN0213 12:23 \`s: 0\`: \`blur\` cannot take \`s: 0\`: window stride must be at least 1, found 0
+        note: \`s\` is used here in the declaration of \`blur\` (2:33)
+      SN0213 13:17 \`k: 0\`: \`blur\` cannot take \`k: 0\`: window size must be at least 1, found 0
+        note: \`k\` is used here in the declaration of \`blur\` (2:22)
+      SN0215 14:12 \`broken\`: the declaration of \`broken\` cannot be applied here: window dilation must be at least 1, found 0
+        note: the rule is in the declaration of \`broken\` (7:35)
+      `,
+    ));
+
   test('names bound twice, used before they are defined, unknown lengths', () =>
     check(
       `
