@@ -10,6 +10,7 @@
  */
 import {
   CstParser,
+  createTokenInstance,
   EOF,
   MismatchedTokenException,
   tokenMatcher,
@@ -106,6 +107,21 @@ const REPETITION_IN_WORDS: Readonly<Record<string, string>> = {
   'layer RCurly': 'a rule (`name: value;`) or `}`',
 };
 
+const RULE_EXPR_START: readonly TokenType[] = [T.Identifier, T.NumberLit, T.StringLit, T.True, T.False, T.KeywordWord];
+
+/**
+ * Comma-separated lists, by rule and closer, with the tokens that surely start
+ * an item: before one of these, a missing `,` is assumed rather than the rest
+ * of the list thrown away (`f(a b)` is `f(a, b)` with an error).
+ */
+const LIST_ITEM_STARTS: Readonly<Record<string, readonly TokenType[]>> = {
+  'call RParen': [T.Identifier],
+  'layer RParen': [T.Identifier, T.Keyword],
+  'rprimary RParen': RULE_EXPR_START,
+  'tensorType RBracket': [T.Ellipsis, ...RULE_EXPR_START],
+  'modelType RBracket': [T.Identifier, T.NumberLit],
+};
+
 /** chevrotain's recovery methods that are not in its typings. */
 interface RecoveryInternals {
   flattenFollowSet(): TokenType[];
@@ -115,6 +131,11 @@ interface RecoveryInternals {
   getCurrRuleFullName(): string;
   exportLexerState(): number;
   importLexerState(state: number): void;
+  shouldInRepetitionRecoveryBeTried(expected: TokenType, nextTokIdx: number, notStuck: boolean | undefined): boolean;
+  isBackTracking(): boolean;
+  tokVector: IToken[];
+  tokVectorLength: number;
+  currIdx: number;
 }
 
 const baseRecovery = CstParser.prototype as unknown as RecoveryInternals;
@@ -122,6 +143,8 @@ const baseRecovery = CstParser.prototype as unknown as RecoveryInternals;
 export class SeqnetParser extends CstParser {
   /** Which kind of declaration is being parsed: decides whether `name =` or `name :` starts a statement. */
   private inLayer = false;
+  /** The token before which a missing `,` was last assumed: never twice at one place. */
+  private lastCommaBefore: IToken | undefined;
 
   constructor() {
     super(T.ALL_TOKENS, {
@@ -196,12 +219,44 @@ export class SeqnetParser extends CstParser {
     return skipped;
   }
 
+  /** Whether the repetition of a comma-separated list stopped at an item that only lacks its `,`. */
+  private missingComma(expectedAfter: TokenType): boolean {
+    const starts = LIST_ITEM_STARTS[`${this.internals.getCurrRuleFullName()} ${expectedAfter.name}`];
+    const tok = this.LA(1);
+    return (
+      starts !== undefined &&
+      tok !== this.lastCommaBefore &&
+      starts.some((t) => tokenMatcher(tok, t)) &&
+      this.closerAhead(expectedAfter)
+    );
+  }
+
+  /** Whether the list's closer comes before the statement ends, outside any bracket opened on the way. */
+  private closerAhead(closer: TokenType): boolean {
+    let depth = 0;
+    for (let k = 1; k < 500; k++) {
+      const tok = this.LA(k);
+      const type = tok.tokenType;
+      if (depth === 0 && tokenMatcher(tok, closer)) return true;
+      if (type === EOF || type === T.Semi || type === T.LCurly || type === T.RCurly) return false;
+      if (OPENERS.includes(type)) depth++;
+      else if (CLOSING.includes(type) && depth-- === 0) return false;
+    }
+    return false;
+  }
+
+  shouldInRepetitionRecoveryBeTried(expected: TokenType, nextTokIdx: number, notStuck: boolean | undefined): boolean {
+    if (notStuck !== false && !this.internals.isBackTracking() && this.missingComma(expected)) return true;
+    return baseRecovery.shouldInRepetitionRecoveryBeTried.call(this, expected, nextTokIdx, notStuck);
+  }
+
   /**
    * When a repetition meets a token it cannot go on with, chevrotain skips
    * ahead to the token expected after the repetition or to another iteration.
-   * This does the same, but skips bracketed groups whole, resumes an
-   * iteration only where `startsHere`, and gives up at the re-sync target
-   * (leaving the error to re-sync between rules).
+   * This first tries a missing `,` (`missingComma`); otherwise it skips like
+   * chevrotain, but over bracketed groups whole, resuming an iteration only
+   * where `startsHere`, and giving up at the re-sync target (leaving the error
+   * to re-sync between rules).
    */
   tryInRepetitionRecovery(
     grammarRule: (...args: unknown[]) => unknown,
@@ -210,8 +265,6 @@ export class SeqnetParser extends CstParser {
     expectedTokType: TokenType,
   ): void {
     const internals = this.internals;
-    const stop = this.resyncTarget();
-    const saved = internals.exportLexerState();
     const found = this.LA(1);
     const previous = this.LA(0);
     const report = (): void => {
@@ -222,6 +275,24 @@ export class SeqnetParser extends CstParser {
         : messages.buildMismatchTokenMessage({ expected: expectedTokType, actual: found, previous, ruleName: key });
       internals.SAVE_ERROR(new MismatchedTokenException(message, found, previous));
     };
+
+    if (this.missingComma(expectedTokType)) {
+      this.lastCommaBefore = found;
+      const comma = createTokenInstance(T.Comma, '', NaN, NaN, NaN, NaN, NaN, NaN);
+      comma.isInsertedInRecovery = true;
+      internals.tokVector.splice(internals.currIdx + 1, 0, comma);
+      internals.tokVectorLength++;
+      if (lookAheadFunc.call(this)) {
+        report();
+        grammarRule.apply(this, grammarRuleArgs);
+        return;
+      }
+      internals.tokVector.splice(internals.currIdx + 1, 1);
+      internals.tokVectorLength--;
+    }
+
+    const stop = this.resyncTarget();
+    const saved = internals.exportLexerState();
     let depth = 0;
     for (;;) {
       const tok = this.LA(1);
@@ -251,7 +322,9 @@ export class SeqnetParser extends CstParser {
   /** Parses a whole file; `errors` then holds what recovery got past. */
   parseFile(tokens: IToken[]): CstNode {
     this.inLayer = false;
-    this.input = tokens;
+    this.lastCommaBefore = undefined;
+    // A copy: recovery may insert a virtual `,` into the vector it parses.
+    this.input = tokens.slice();
     return this.file();
   }
 

@@ -47,16 +47,36 @@ export const StringLit = createToken({
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"/,
   label: 'string',
 });
+const STRING_TO_LINE_END = /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/y;
+const LINE_END_PUNCTUATION = /[\s;,)\]}]*$/;
+
 /**
- * A string with no closing quote on its line. It is a StringLit to the parser
- * (so only SN0102 is reported, not a syntax error too).
+ * A string with no closing quote on its line. It ends before the punctuation
+ * that ends the line (`impl: "./a.js#A;` is the string `./a.js#A` and a `;`),
+ * which is most often where the quote was forgotten. It is a StringLit to the
+ * parser, so only SN0102 is reported, not a syntax error too.
  */
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
-  pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
+  pattern: { exec: matchUnterminatedString },
+  line_breaks: false,
+  start_chars_hint: ['"'],
   categories: [StringLit],
   label: 'string',
 });
+
+function matchUnterminatedString(text: string, offset: number): RegExpExecArray | null {
+  STRING_TO_LINE_END.lastIndex = offset;
+  const m = STRING_TO_LINE_END.exec(text);
+  if (!m) return null;
+  const body = m[0].slice(1).replace(LINE_END_PUNCTUATION, '');
+  // An escaped character cannot be split from its backslash.
+  const trimmed = /(^|[^\\])(\\\\)*\\$/.test(body) ? m[0] : `"${body}`;
+  const out = [trimmed] as unknown as RegExpExecArray;
+  out.index = offset;
+  out.input = text;
+  return out;
+}
 
 // ---------------------------------------------------------------- keywords
 

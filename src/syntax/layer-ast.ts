@@ -7,7 +7,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type { DimExpr, Ident, LayerDecl, ParamDecl, ParamType, RArg, RExpr, RuleEntry, TensorTypeExpr } from './ast.js';
 import { between, child, has, ident, nodes, nodeSpan, token, tokens, tokenSpan } from './cst.js';
-import { numberValue, stringValue } from './lex.js';
+import { numberOrGuess, stringValue } from './lex.js';
 import type { BuildContext } from './to-ast.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
@@ -185,8 +185,8 @@ function buildPrimary(n: CstNode | undefined, ctx: BuildContext): RExpr | undefi
   if (!n || !span) return undefined;
   const num = token(n, 'NumberLit');
   if (num) {
-    const value = numberValue(num.image);
-    return value === undefined ? undefined : { kind: 'Num', value, span };
+    const guess = numberOrGuess(num.image);
+    return guess === undefined ? undefined : { kind: 'Num', value: guess.value, span };
   }
   const str = token(n, 'StringLit');
   if (str) return { kind: 'Str', value: stringValue(str), span };

@@ -25,6 +25,20 @@ export function numberValue(image: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
+const NUMBER_PREFIX = /^[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+
+/**
+ * The value to carry on with for a number token: its value, or for an
+ * invalid one (already reported as SN0104) that of its longest valid prefix,
+ * `0.1` for `0.1.5`, so that the argument it gives is not also reported
+ * missing. `text` is what the value was read from.
+ */
+export function numberOrGuess(image: string): { value: number; text: string } | undefined {
+  const text = numberValue(image) !== undefined ? image : NUMBER_PREFIX.exec(image)?.[0];
+  const value = text === undefined ? NaN : Number(text);
+  return text !== undefined && Number.isFinite(value) ? { value, text } : undefined;
+}
+
 /**
  * The value of a string token: `\"` and `\\` are the escapes; any other
  * backslash stays as written (so `"a\n"` is a backslash and an `n`).

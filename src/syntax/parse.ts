@@ -91,7 +91,16 @@ function syntaxErrors(errors: readonly IRecognitionException[], lexed: LexResult
 
     const prevEnd = prev ? prev.endOffset! + 1 : 0;
     const foundStart = atEof ? text.length : found.startOffset;
-    if (lexed.dropped.some((d) => d.start >= prevEnd && d.start <= foundStart)) continue;
+    // Characters the lexer dropped (SN0101) explain errors right after them and later on their line
+    // (`# a comment` in another language's syntax).
+    const foundLine = file.position(foundStart).line;
+    if (
+      lexed.dropped.some(
+        (d) => (d.start >= prevEnd && d.start <= foundStart) || (d.start < foundStart && file.position(d.start).line === foundLine),
+      )
+    ) {
+      continue;
+    }
 
     let span: Span;
     if (atEof) {

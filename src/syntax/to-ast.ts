@@ -27,7 +27,7 @@ import type {
   DimExpr,
 } from './ast.js';
 import { between, child, has, ident, nodes, nodeSpan, token, tokens, tokenSpan } from './cst.js';
-import { numberValue, stringValue } from './lex.js';
+import { numberOrGuess, stringValue } from './lex.js';
 import { buildLayer } from './layer-ast.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile, Span } from '../diagnostics/span.js';
@@ -110,7 +110,7 @@ function buildMaskSource(n: CstNode | undefined): MaskSource | undefined {
   if (has(n, 'Zeros')) return { kind: 'zeros', span };
   if (has(n, 'Value')) {
     const num = token(n, 'NumberLit');
-    const v = num ? numberValue(num.image) : undefined;
+    const v = num ? numberOrGuess(num.image)?.value : undefined;
     if (v === undefined || !has(n, 'RParen')) return undefined;
     return { kind: 'value', value: has(n, 'Minus') ? -v : v, span };
   }
@@ -140,10 +140,10 @@ function buildModelType(n: CstNode | undefined, ctx: BuildContext): TensorTypeEx
       continue;
     }
     const num = token(d, 'NumberLit');
-    if (!num) return undefined;
-    const v = numberValue(num.image);
-    if (v === undefined) return undefined; // already reported by the lexer
-    if (!/^[0-9]+$/.test(num.image)) {
+    const guess = num ? numberOrGuess(num.image) : undefined;
+    if (!num || !guess) return undefined;
+    if (!/^[0-9]+$/.test(guess.text)) {
+      if (guess.text !== num.image) return undefined; // an invalid number, already reported
       ctx.diagnostics.push(
         diagnostic('SN0103', `expected a dimension (a name or a whole number), found \`${num.image}\``, {
           file: ctx.file,
@@ -152,7 +152,7 @@ function buildModelType(n: CstNode | undefined, ctx: BuildContext): TensorTypeEx
       );
       return undefined;
     }
-    dims.push({ kind: 'Num', value: v, span: tokenSpan(num) });
+    dims.push({ kind: 'Num', value: guess.value, span: tokenSpan(num) });
   }
   return { kind: 'TensorType', dtype, dims, span };
 }
@@ -263,10 +263,10 @@ function buildLiteral(n: CstNode | undefined): Literal | undefined {
   if (!n || !span) return undefined;
   const num = token(n, 'NumberLit');
   if (num) {
-    const v = numberValue(num.image);
-    if (v === undefined) return undefined;
+    const guess = numberOrGuess(num.image);
+    if (!guess) return undefined;
     const minus = has(n, 'Minus');
-    return { kind: 'Number', value: minus ? -v : v, text: minus ? `-${num.image}` : num.image, span };
+    return { kind: 'Number', value: minus ? -guess.value : guess.value, text: minus ? `-${guess.text}` : guess.text, span };
   }
   const str = token(n, 'StringLit');
   if (str) return { kind: 'String', value: stringValue(str), span };
