@@ -162,10 +162,9 @@ function applyDim(ops: readonly Op[]): Dim {
     if (o.op === 'add') d = d.add(o.c);
     else if (o.op === 'addT') d = d.add(T);
     else if (o.op === 'scale') d = d.scale(o.k);
-    else if (o.op === 'ceil') d = d.ceilDiv(o.n);
-    else if (o.op === 'floor') d = d.floorDiv(o.n);
     else if (o.op === 'max0') d = d.max0();
-    else d = outputLength(o.w, d.max0());
+    else if (o.op === 'window') d = outputLength(o.w, d.max0());
+    else d = o.op === 'ceil' ? d.ceilDiv(o.n) : d.floorDiv(o.n);
   }
   return d;
 }
@@ -177,9 +176,8 @@ function applyNumber(ops: readonly Op[], l: number, t: number): number {
     if (o.op === 'add') v += o.c;
     else if (o.op === 'addT') v += t;
     else if (o.op === 'scale') v *= o.k;
-    else if (o.op === 'ceil') v = Math.ceil(v / o.n);
-    else if (o.op === 'floor') v = Math.floor(v / o.n);
     else if (o.op === 'max0') v = Math.max(0, v);
+    else if (o.op !== 'window') v = o.op === 'ceil' ? Math.ceil(v / o.n) : Math.floor(v / o.n);
     else {
       const n = Math.max(0, v);
       const k = (o.w.size - 1) * o.w.dilation + 1;
