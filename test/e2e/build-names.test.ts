@@ -1,0 +1,293 @@
+/**
+ * Names and strings that are dangerous in generated JavaScript, end to end:
+ * each case either builds, type-checks under `strict` and predicts with
+ * outputs keyed by the original names, or stops with a diagnostic. User
+ * text (string parameters, file and folder names, import paths) comes out
+ * of the generated module exactly as it went in.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ts } from 'ts-morph';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/runtime/tf.js';
+import {
+  builderCalls,
+  compileSource,
+  functionBody,
+  generatedTs,
+  identifiers,
+  importGenerated,
+  objectValue,
+  outDir,
+  parseTs,
+  removeOut,
+  requireDist,
+  runCli,
+  stringValue,
+  syntaxErrors,
+  typecheck,
+  writeBuild,
+  type TypeCheck,
+} from '../unit/emit/support.js';
+
+const NAMES = ['__proto__', 'constructor', 'then', 'prototype', 'toString', 'valueOf', 'class', 'default', 'new', 'function', 'await', 'yield'];
+
+type Role = 'model' | 'binding' | 'input' | 'lengths' | 'target';
+
+/** A small model that uses `n` in one role; the value read back is `out`. */
+function modelText(role: Role, n: string, model: string): { text: string; out: string; inputs: string[]; target: string } {
+  const x = role === 'input' ? n : 'x';
+  const len = role === 'lengths' ? n : 'len';
+  const y = role === 'target' ? n : 'y';
+  const out = role === 'binding' ? n : 'h';
+  const mask = role === 'lengths' ? `masked by lengths(${len})` : 'masked by zeros, padded post';
+  const text = [
+    `model ${role === 'model' ? n : model} {`,
+    `  input ${x}: f32[B, T, 4] ${mask};`,
+    ...(role === 'lengths' ? [`  input ${len}: i32[B];`] : []),
+    `  target ${y}: f32[B, T, 3];`,
+    // A pipeline: the dense step (weights) is \`${out}_1\`, the tanh step is \`${out}\`.
+    `  ${out} = ${x} |> dense(units: 3) |> tanh();`,
+    `  output ${out};`,
+    `  loss mse(${out}, ${y});`,
+    '}',
+  ].join('\n');
+  return { text, out, inputs: role === 'lengths' ? [x, len] : [x], target: y };
+}
+
+/**
+ * KNOWN DEFECTS, outside the emitter (the build succeeds, `createModel` throws):
+ * - tfjs-layers accepts only names matching /^[A-Za-z0-9][-A-Za-z0-9._/]*$/ for layers, inputs
+ *   and weights, and the runtime hands it the .seqnet names as they are: any name starting
+ *   with `_` (here `__proto__`) fails with "Not a valid tensor name".
+ * - tfjs-layers keys plain objects by input names (`recipientMap[input.name].add`): a feature
+ *   input named after an Object.prototype method fails with "... .add is not a function".
+ * The fix belongs in src/runtime/builder.ts (tfjs-safe internal names, the declared names kept
+ * in the GraphSpec and weights' names) or in the checker (a diagnostic). Remove entries when fixed.
+ */
+const KNOWN_RUNTIME_DEFECTS = new Set([
+  'binding __proto__',
+  'input __proto__',
+  'lengths __proto__',
+  'target __proto__',
+  'input constructor',
+  'input toString',
+  'input valueOf',
+]);
+
+interface Case {
+  readonly role: Role;
+  readonly name: string;
+  readonly model: ReturnType<typeof modelText>;
+  base?: string;
+  diagnostics?: string[];
+}
+
+const ROLES: Role[] = ['model', 'binding', 'input', 'lengths', 'target'];
+const CASES: Case[] = ROLES.flatMap((role) => NAMES.map((name, i) => ({ role, name, model: modelText(role, name, `${role[0]!.toUpperCase()}${role.slice(1)}${i}`) })));
+
+let dir: string;
+let check: TypeCheck;
+
+beforeAll(async () => {
+  requireDist();
+  await tf.setBackend('cpu');
+  dir = outDir('build-names');
+  for (const c of CASES) {
+    const compiled = compileSource(c.model.text, `${c.role}-${c.name}.seqnet`);
+    if (!compiled.ok) {
+      c.diagnostics = compiled.diagnostics.map((d) => `${d.code}: ${d.message}`);
+      continue;
+    }
+    c.base = writeBuild(compiled.model, dir);
+  }
+  check = typecheck(generatedTs(dir), dir);
+});
+
+afterAll(() => removeOut(dir));
+
+describe('dangerous names build, type-check and predict under their own names', () => {
+  it('every case builds into a module of its own (or stops with a diagnostic)', () => {
+    for (const c of CASES) {
+      if (c.diagnostics) {
+        // A diagnostic is an acceptable answer: it must carry a code and a message.
+        for (const d of c.diagnostics) expect(d).toMatch(/^SN\d{4}: \S/);
+      } else expect(c.base, `${c.role} ${c.name}`).toBeDefined();
+    }
+    const bases = CASES.flatMap((c) => (c.base ? [c.base] : []));
+    expect(new Set(bases).size).toBe(bases.length);
+    expect(bases.length).toBeGreaterThan(0);
+  });
+
+  it('all generated modules type-check under strict', () => {
+    expect(check.diagnostics, check.diagnostics.join('\n')).toEqual([]);
+    expect(check.files.filter((f) => f.startsWith(dir))).toHaveLength(CASES.filter((c) => c.base).length);
+  });
+
+  for (const c of CASES) {
+    const label = `${c.role} ${c.name}`;
+    const test = KNOWN_RUNTIME_DEFECTS.has(label) ? it.fails : it;
+    test(`${label}: createModel() predicts with outputs keyed by the original names`, async () => {
+      if (c.diagnostics) return;
+      const mod = await importGenerated(join(dir, `${c.base}.js`));
+      if (c.role === 'model') expect(mod.manifest.name).toBe(c.name);
+      const model = mod.createModel({ seed: 3 });
+      const inputs: Record<string, tf.Tensor> = {};
+      inputs[c.model.inputs[0]!] = tf.tensor3d([[[1, 2, 3, 4], [1, 1, 1, 1], [0, 0, 0, 0]], [[4, 3, 2, 1], [0, 0, 0, 0], [0, 0, 0, 0]]]);
+      if (c.role === 'lengths') inputs[c.model.inputs[1]!] = tf.tensor1d([2, 1], 'int32');
+      const out = model.predict(inputs);
+      expect(Object.keys(out).sort()).toEqual([c.model.out, `${c.model.out}_mask`].sort());
+      for (const k of Object.keys(out)) expect(Object.getOwnPropertyDescriptor(out, k)?.value).toBeInstanceOf(tf.Tensor);
+      expect(Array.from(out[`${c.model.out}_mask`]!.dataSync())).toEqual([1, 1, 0, 1, 0, 0]);
+      const values = out[c.model.out]!;
+      expect(values.shape).toEqual([2, 3, 3]);
+      const v = Array.from(values.dataSync());
+      // Real steps carry tanh values (non-zero for these inputs), padded steps exactly 0.
+      expect(v.slice(6, 9)).toEqual([0, 0, 0]);
+      expect(v.slice(12)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(v.slice(0, 3).some((a) => a !== 0)).toBe(true);
+      const loss = model.loss(inputs, { [c.model.target]: tf.zeros([2, 3, 3]) }).dataSync()[0]!;
+      expect(Number.isFinite(loss) && loss > 0).toBe(true);
+      // Weights keep the value's name.
+      expect(model.weights.map((w) => w.originalName)).toEqual([`${c.model.out}_1/kernel`, `${c.model.out}_1/bias`]);
+    });
+  }
+});
+
+// ---------------------------------------------------------------- strings, file and folder names
+
+/** A `.seqnet` string literal for `v`. */
+function seqnetString(v: string): string {
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+const TAG = 'q"s\'b`t${evil()}*/ evil(); /*\\ \u2028 //';
+const OTHER = '"); evil(); ("';
+
+/** A user layer (swish) exported as `class`: it records what it was constructed with. */
+const SWISH_JS = `import { tf } from 'seqnet';
+export class Swish extends tf.layers.Layer {
+  static className = 'SeqnetTestSwish';
+  constructor(args) {
+    super({ name: args.name });
+    this.tag = args.tag;
+    this.other = args.other;
+    (globalThis.seqnetTestSwish ??= []).push({ ...args });
+  }
+  computeOutputShape(shape) { return shape; }
+  call(inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.mul(x, tf.sigmoid(x));
+    });
+  }
+  getConfig() { return { ...super.getConfig(), tag: this.tag, other: this.other }; }
+}
+tf.serialization.registerClass(Swish);
+export { Swish as class };
+`;
+
+const SWISH_DTS = `import { tf } from 'seqnet';
+export declare class Swish extends tf.layers.Layer {
+  constructor(args: Record<string, unknown>);
+}
+export { Swish as class };
+`;
+
+describe('strings in user text come out as they went in', () => {
+  let root: string;
+  let srcDir: string;
+  let out: string;
+  let cli: { code: number | null; stderr: string; stdout: string };
+  let tsText: string;
+  // No `/` in a name, but the path `<folder>/<file>` holds `*/` and `/*`.
+  const folder = 'in "q\'s`t${evil()}\nevil(); *';
+  const file = '*m"o\'d`${x}\nl.seqnet';
+
+  beforeAll(async () => {
+    root = outDir('build-strings');
+    srcDir = join(root, folder);
+    out = join(root, 'out');
+    mkdirSync(srcDir);
+    writeFileSync(join(srcDir, 'swish.js'), SWISH_JS);
+    writeFileSync(join(srcDir, 'swish.d.ts'), SWISH_DTS);
+    writeFileSync(
+      join(srcDir, file),
+      [
+        `layer swish(x: f32[B, T, C], tag: string = ${seqnetString(TAG)}, other: string = "o") -> f32[B, T, C] {`,
+        '  time: pointwise;',
+        '  pads: keeps_zeros;',
+        '  impl: "./swish.js#class";',
+        '}',
+        'model Strings {',
+        '  input x: f32[B, T, 2] masked by zeros, padded post;',
+        `  class = swish(x, other: ${seqnetString(OTHER)});`,
+        '  default = swish(class, tag: "plain");',
+        '  output default;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    cli = await runCli(['build', relative(root, join(srcDir, file)), '-o', 'out'], root);
+    tsText = cli.code === 0 ? readFileSync(join(out, 'strings.ts'), 'utf8') : '';
+  });
+
+  afterAll(() => removeOut(root));
+
+  it('builds', () => {
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+  });
+
+  it('parses to the intended statements, with no identifier taken from user text', () => {
+    const sf = parseTs(tsText);
+    expect(syntaxErrors(sf)).toEqual([]);
+    // Runtime import, the layer's import, type import, manifest, createModel, loadModel.
+    expect(sf.statements).toHaveLength(6);
+    // builder; input; mask source; two custom layers; output; return.
+    expect(functionBody(sf, 'createModel')).toHaveLength(7);
+    expect(identifiers(sf)).not.toContain('evil');
+    const header = tsText.split('\n')[0]!;
+    expect(header).toBe(`// Generated by seqnetc ${JSON.parse(readFileSync('package.json', 'utf8')).version} from ${relative(root, join(srcDir, file)).replace(/\n/g, ' ').replace(/\*\//g, '* /')}, model Strings.`);
+  });
+
+  it('imports the layer by a path relative to the output folder, and `class` under a safe local', () => {
+    const sf = parseTs(tsText);
+    const imp = sf.statements[1] as ts.ImportDeclaration;
+    expect(stringValue(imp.moduleSpecifier as ts.Expression)).toBe(`../${folder}/swish.js`);
+    const spec = (imp.importClause!.namedBindings as ts.NamedImports).elements[0]!;
+    expect(spec.propertyName?.text).toBe('class');
+    expect(spec.name.text).toBe('class_');
+  });
+
+  it('passes every string parameter through unchanged', () => {
+    const sf = parseTs(tsText);
+    const args = builderCalls(sf)
+      .filter((c) => c.method === 'custom')
+      .map((c) => objectValue((c.args[1] as ts.NewExpression).arguments![0]!));
+    expect(args).toEqual([
+      { name: 'class', other: OTHER, tag: TAG },
+      { name: 'default', tag: 'plain', other: 'o' },
+    ]);
+  });
+
+  it('type-checks under strict and runs: the layer receives the strings, outputs keep the names', async () => {
+    const tc = typecheck([join(out, 'strings.ts')], root);
+    expect(tc.diagnostics, tc.diagnostics.join('\n')).toEqual([]);
+    await tf.setBackend('cpu');
+    (globalThis as { seqnetTestSwish?: unknown[] }).seqnetTestSwish = [];
+    const mod = await importGenerated(join(out, 'strings.js'));
+    const model = mod.createModel({ seed: 1 });
+    expect((globalThis as { seqnetTestSwish?: unknown[] }).seqnetTestSwish).toEqual([
+      { name: 'class', other: OTHER, tag: TAG },
+      { name: 'default', tag: 'plain', other: 'o' },
+    ]);
+    const outputs = model.predict({ x: tf.tensor3d([[[1, -1], [2, 0], [0, 0]]]) });
+    expect(Object.keys(outputs)).toEqual(['default', 'default_mask']);
+    const swish = (v: number) => v / (1 + Math.exp(-v));
+    const expected = [1, -1, 2, 0].map((v) => swish(swish(v)));
+    const got = Array.from(outputs.default!.dataSync());
+    got.slice(0, 4).forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 5));
+    expect(got.slice(4)).toEqual([0, 0]);
+  });
+});
