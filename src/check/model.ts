@@ -679,7 +679,7 @@ export class ModelChecker {
     let outMask: Mask | undefined = mask;
     let windowNeeds = false;
     if (time.kind === 'none' && mask) {
-      this.report('SN0404', `\`${def.name}\` cannot take a masked time axis, and \`${first.name}\` is masked`, call.callee.span, {
+      this.report('SN0404', `\`${def.name}\` cannot take a masked time axis, and ${argName(call, 0, first)} is masked`, call.callee.span, {
         notes: [this.maskNote(mask)],
         help: 'reduce the time axis first (global_avgpool, global_maxpool, last, or an RNN with `sequences: false`)',
       });
@@ -692,7 +692,8 @@ export class ModelChecker {
     if (uses.k !== 'bool') throw new RuleError(`\`uses_mask\` is true or false, found ${describe(uses)}`, usesRule!.value.span);
     if (mask && (time.kind === 'recurrent' || time.kind === 'reduce') && !uses.v) {
       const m = masked[0]!;
-      this.report('SN0405', `\`${def.name}\` does not receive the mask, so it cannot take the masked value ${argName(call, inputs.indexOf(m), m)}`, call.callee.span, {
+      const which = call.args[inputs.indexOf(m)]?.kind === 'Name' ? `the masked value \`${m.name}\`` : `${argName(call, inputs.indexOf(m), m)}, which is masked`;
+      this.report('SN0405', `\`${def.name}\` does not receive the mask, so it cannot take ${which}`, call.callee.span, {
         notes: [this.maskNote(mask)],
         help: `declare \`uses_mask: true\` in \`${def.name}\` (its implementation is then called with [x, mask])`,
       });
@@ -706,7 +707,7 @@ export class ModelChecker {
         if (mask.layout === 'holes') {
           const src = mask.origin;
           const how = src.kind === 'zeros' ? 'zeros' : src.kind === 'value' ? `value(${src.value})` : src.input;
-          this.report('SN0402', `${def.name} reads neighbouring steps, but the mask of \`${first.name}\` may have holes`, call.callee.span, {
+          this.report('SN0402', `${def.name} reads neighbouring steps, but the mask of ${argName(call, 0, first)} may have holes`, call.callee.span, {
             notes: [this.maskNote(mask)],
             help: `if padding is only at the end, declare \`masked by ${how}, padded post\``,
           });
@@ -917,6 +918,7 @@ export class ModelChecker {
 function argName(call: CallExpr, i: number, node: IrNode): string {
   const arg = call.args[i];
   if (!arg || arg.kind === 'Name') return `\`${node.name}\``;
+  if (i === 0 && call.sugar === 'pipe') return 'the piped value';
   return i === 0 ? 'the first argument' : i === 1 ? 'the second argument' : `argument ${i + 1}`;
 }
 

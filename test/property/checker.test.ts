@@ -23,7 +23,7 @@ import { renderText, toJson } from '../../src/diagnostics/render.js';
 import { SourceFile } from '../../src/diagnostics/span.js';
 import { explain, renderExplainDot, renderExplainText } from '../../src/emit/explain.js';
 import { insertFills } from '../../src/rewrite/fills.js';
-import { arbModel, type GeneratedModel } from './gen-model.js';
+import { arbDeclaredLayerModel, arbModel, type GeneratedModel } from './gen-model.js';
 
 const builtins = loadBuiltins(readSpecs());
 const deep = process.env.SEQNET_DEEP === '1';
@@ -295,6 +295,35 @@ describe('the checker agrees with an independent reading of MASKING.md sections 
         }
       }),
       params(8675309, 600),
+    );
+  });
+});
+
+// ---------------------------------------------------------------- user-declared layers
+
+describe('user-declared layers', () => {
+  test('any declaration and call: diagnostics or a model whose fills keep the section 6 rules, never a throw', () => {
+    fc.assert(
+      fc.property(arbDeclaredLayerModel(), ({ text }) => {
+        const checked = checkText(text);
+        checked.diagnostics.forEach((d) => renderText(d));
+        if (checked.diagnostics.some((d) => d.severity === 'error')) return;
+        const filled = insertFills(checked.models[0]!);
+        renderExplainText(explain(filled));
+        const byId = new Map(filled.nodes.map((n) => [n.id, n]));
+        for (const n of filled.nodes) {
+          if (n.kind !== 'layer') continue;
+          for (const e of n.inputs) if (e.needsZeros && byId.get(e.node)!.type.pad === 'any') fail(`\`${n.name}\` reads pad any where it needs zeros`);
+          if (n.type.mask && (n.time.kind === 'reduce' || n.time.kind === 'none')) fail(`\`${n.name}\` (time ${n.time.kind}) keeps a mask`);
+          if (n.inputMask && (n.time.kind === 'recurrent' || n.time.kind === 'reduce') && !n.usesMask) fail(`\`${n.name}\` (time ${n.time.kind}) takes a masked value without the mask`);
+          if (n.inputMask?.layout === 'holes' && n.time.kind === 'window') fail(`\`${n.name}\`: a window over holes`);
+          if (n.inputMask?.layout === 'pre' && n.time.kind === 'window' && n.time.window.stride > 1) fail(`\`${n.name}\`: a strided window over pre`);
+        }
+        for (const o of filled.outputs) if (byId.get(o.node)!.type.mask && byId.get(o.node)!.type.pad !== 'zeros') fail(`output ${o.name} has pad any`);
+      }),
+      { seed: seedOverride ?? 99, numRuns: deep ? 20000 : 1500, reporter: (out) => {
+        if (out.failed) throw new Error(`${fc.defaultReportMessage(out)}\n\nwhat broke: ${out.errorInstance instanceof Error ? out.errorInstance.stack : String(out.errorInstance)}\n\n${out.counterexample?.[0].text}`);
+      } },
     );
   });
 });

@@ -426,3 +426,69 @@ function addFault(
 export function arbModel(options: ModelOptions = {}): fc.Arbitrary<GeneratedModel> {
   return fc.array(fc.noBias(fc.nat({ max: (1 << 20) - 1 })), { maxLength: 200, size: 'max' }).map((xs) => buildModel(xs, options));
 }
+
+/** Mostly good choices, sometimes a bad one: so that most declarations check and the rest fail in one place. */
+function mostly<T>(good: readonly T[], bad: readonly T[]): fc.Arbitrary<T> {
+  return fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 12 }, { arbitrary: fc.constantFrom(...bad), weight: 1 });
+}
+
+/**
+ * A random layer declaration (LANGUAGE.md section 5), mostly valid, and a model
+ * that calls it once on a value, masked or not: for the declaration path of the
+ * checker. The model's `impl` modules do not exist (not for `verify`).
+ */
+export function arbDeclaredLayerModel(): fc.Arbitrary<{ text: string }> {
+  return fc
+  .record({
+    shape: mostly(
+      [
+        ['pointwise', 'f32[B, ..., C]', 'f32[B, ..., C]'],
+        ['pointwise', 'f32[B, T, C]', 'f32[B, T, 2 * C]'],
+        ['window(size: k, stride: s, mode: m)', 'f32[B, T, C]', "f32[B, T', C]"],
+        ['window(size: k, dilation: s)', 'f32[B, T, C]', "f32[B, T', k + C]"],
+        ['window(size: 2 * k - 1, mode: causal)', 'f32[B, T, C]', "f32[B, T', C]"],
+        ['recurrent(direction: forward)', 'f32[B, T, C]', 'f32[B, T, C]'],
+        ['recurrent(direction: flag ? backward : forward)', 'f32[B, T, C]', 'f32[B, T, 2 * C]'],
+        ['reduce', 'f32[B, T, C]', 'f32[B, C]'],
+        ['none', 'f32[B, T, C]', 'f32[B, C]'],
+        ['flag ? recurrent(direction: both) : reduce', 'f32[B, T, C]', 'flag ? f32[B, T, C] : f32[B, C]'],
+        ['pointwise', 'f32[B, T, C] | f32[B, C]', 'f32[B, C]'],
+      ] as const,
+      [
+        ['sideways', 'f32[B, T, C]', 'f32[B, T, C]'],
+        ['pointwise', 'f32[B, ..., C]', "f32[B, T', C]"],
+        ['reduce', 'f32[B, ..., C]', 'f32[B, T, C]'],
+        ['pointwise', 'f32[B, T, C]', 'f32[B, T * C]'],
+        ['reduce', 'f32[B, T, C]', 'f32[]'],
+        ['window(size: k)', 'f32[B, ..., C]', "f32[B, T', C]"],
+      ] as const,
+    ),
+    needs: mostly(['', 'needs: zeros;', 'needs: any;', 'needs: flag ? zeros : any;'], ['needs: maybe;', 'needs: 1;']),
+    pads: mostly(['', 'pads: zeros;', 'pads: keeps_zeros;', 'pads: any;', 'pads: flag ? any : keeps_zeros;', 'pads: pads_of(act);'], ['pads: 3;', 'pads: pads_of(k);']),
+    uses: mostly(['', 'uses_mask: true;', 'uses_mask: false;', 'uses_mask: flag;'], ['uses_mask: 1;']),
+    requires: mostly(['', 'requires: k >= 1 && s >= 1;', 'requires: k < 10;'], ['requires: k;', 'requires: nothing > 1;']),
+    weights: mostly(['', 'weights: k * C;', 'weights: flag ? 1 : 0;'], ['weights: C * T;', 'weights: flag;']),
+    call: mostly(
+      ['(k: 3)', '(k: 1, s: 2)', '(k: 2, s: 1, m: valid, flag: true)', '(k: 3, act: relu)', '(k: 3, act: sigmoid, flag: true)', '(k: 2, flag: true)', '(k: 4, m: causal)'],
+      ['(k: 0)', '()', '(k: 2, s: -1)', '(k: 2, flag: 1)', '(q: 1)'],
+    ),
+    source: mostly(['masked by zeros, padded post', 'masked by zeros, padded pre', 'masked by zeros', 'masked by lengths(n)', ''], ['masked by lengths(q)']),
+    arg: mostly(['x', 'x |> dense(units: 3, bias: false)', 'x |> sigmoid()', 'x |> global_maxpool()'], ['x |> gru(units: 2, sequences: false) |> dense(units: 2)']),
+    impl: mostly(['impl: "./my.js#My";'], ['', 'impl: "nowhere";']),
+  })
+  .map((r) => ({
+    text: [
+      `layer my(x: ${r.shape[1]}, k: int, s: int = 1, m: same | valid | causal = same, flag: bool = false, act: none | relu | sigmoid = none) -> ${r.shape[2]} {`,
+      `  time: ${r.shape[0]};`,
+      ...[r.needs, r.pads, r.uses, r.requires, r.weights, r.impl].filter(Boolean).map((l) => `  ${l}`),
+      '}',
+      'model M {',
+      '  input n: i32[B];',
+      `  input x: f32[B, T, 4]${r.source ? ` ${r.source}` : ''};`,
+      `  y = ${r.arg} |> my${r.call};`,
+      '  output y;',
+      '}',
+      '',
+    ].join('\n'),
+  }));
+}

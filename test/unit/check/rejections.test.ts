@@ -49,6 +49,30 @@ describe('SN0402: a window over a mask that may have holes', () => {
       `,
     ));
 
+  test('a value without a name in the source is named by its place (no internal names)', () =>
+    check(
+      `
+      layer my_pool(x: f32[B, T, C]) -> f32[B, C] {
+        time: reduce;
+        impl: "./my_pool.js#MyPool";
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros;
+        c = x |> dense(units: 4) |> conv1d(filters: 8, kernel: 3);
+        d = my_pool(x |> relu());
+        output c, d;
+      }
+      `,
+      `
+      SN0402 7:31 \`conv1d\`: conv1d reads neighbouring steps, but the mask of the piped value may have holes
+        note: \`x\` is declared \`masked by zeros\` without a layout (6:25)
+        help: if padding is only at the end, declare \`masked by zeros, padded post\`
+      SN0405 8:7 \`my_pool\`: \`my_pool\` does not receive the mask, so it cannot take the first argument, which is masked
+        note: \`x\` is declared \`masked by zeros\` without a layout (6:25)
+        help: declare \`uses_mask: true\` in \`my_pool\` (its implementation is then called with [x, mask])
+      `,
+    ));
+
   test('avgpool1d over an explicit mask input', () =>
     check(
       `
