@@ -650,7 +650,12 @@ export class ModelChecker {
     if (mask) {
       for (const [i, n] of inputs.entries()) {
         if (isLoss && i > 0 && !n.type.mask) continue; // targets follow their prediction's mask
-        const hasTime = n.type.mask !== undefined || n.type.dims.length >= 3;
+        // Axis 1 is time from rank 3 on; an unmasked [B, T] (ids, a score per step) has one when it
+        // shares the masked value's symbolic time dim, while [B, C] broadcasts over time.
+        const time = masked[0]!.type.dims[1];
+        const rank = n.type.dims.length;
+        const hasTime =
+          n.type.mask !== undefined || rank >= 3 || (rank === 2 && time !== undefined && !time.isConstant && n.type.dims[1]!.equals(time));
         if (!hasTime) continue;
         if (!n.type.mask || n.type.mask.id !== mask.id) {
           const a = masked[0]!;

@@ -301,6 +301,29 @@ describe('SN0401: values with different masks meet', () => {
       `,
     ));
 
+  test('an unmasked [B, T] value has a time axis; a [B, C] one broadcasts', () =>
+    check(
+      `
+      layer pick(x: f32[B, T, C], ids: i32[B, T]) -> f32[B, T, C] {
+        time: pointwise;
+        impl: "./pick.js#Pick";
+      }
+      model M {
+        input x: f32[B, T, 4] masked by zeros, padded post;
+        input ids: i32[B, T];
+        input v: f32[B, 4];
+        y = pick(x, ids);
+        z = x + v;
+        output y, z;
+      }
+      `,
+      `
+      SN0401 9:15 \`ids\`: \`pick\` joins \`x\` (post mask of zeros on \`x\`, real length L) with \`ids\` (no mask)
+        note: \`x\` is declared \`masked by zeros, padded post\` (6:25)
+        help: only a value without a time axis may meet a masked one
+      `,
+    ));
+
   test('a loss whose target is masked differently from its prediction', () =>
     check(
       `
