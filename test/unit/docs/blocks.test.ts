@@ -212,3 +212,47 @@ describe('docs/images', () => {
     expect(committed, `regenerate with: node dist/src/cli/main.js explain ${source} --format svg > ${relative(root, join(root, 'docs', 'images', svg))}`).toBe(fresh);
   });
 });
+
+// ------------------------------------------------------------------ links
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}
+
+function anchorsOf(markdown: string): Set<string> {
+  const out = new Set<string>();
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (/^```/.test(line)) inFence = !inFence;
+    const h = !inFence && /^#{1,6}\s+(.*)$/.exec(line);
+    if (h) out.add(slug(h[1]!));
+  }
+  return out;
+}
+
+/** The pages this test's owner writes; other pages have their own tests. */
+const linkedPages = ['README.md', 'ARCHITECTURE.md', 'docs/language.md', 'docs/masking.md', 'docs/api.md', 'docs/cli.md'].filter((f) => exists(join(root, f)));
+
+describe.each(linkedPages)('links in %s', (page) => {
+  test('point at files that exist, and at headings that exist', () => {
+    const text = readFileSync(join(root, page), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+    const broken: string[] = [];
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1]!;
+      if (/^[a-z]+:/i.test(target)) continue;
+      const [path, anchor] = target.split('#') as [string, string | undefined];
+      const file = path === '' ? join(root, page) : join(root, page, '..', path);
+      if (!exists(file)) {
+        broken.push(`${target}: no such file`);
+        continue;
+      }
+      if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${target}: no such heading`);
+    }
+    expect(broken).toEqual([]);
+  });
+});
