@@ -43,6 +43,17 @@ export function activate(x: tf.Tensor, name: ActivationName, alpha = LEAKY_RELU_
   }
 }
 
+/**
+ * The activation a config names. tfjs camel-cases every string of a layer
+ * config when it loads a saved model (`leaky_relu` comes back `leakyRelu`),
+ * so both spellings mean the same activation.
+ */
+export function activationName(raw: string): ActivationName {
+  const snake = raw.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (!isActivationName(snake)) throw new Error(`seqnet runtime: unknown activation '${raw}'`);
+  return snake;
+}
+
 export function isActivationName(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);
 }

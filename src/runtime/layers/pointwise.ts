@@ -3,7 +3,7 @@
  * `[B, C]` as well as `[B, T, C]` and never see the mask.
  */
 import { tf } from '../tf.js';
-import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA } from './activations.js';
+import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA, activationName } from './activations.js';
 import {
   type ConfigDict,
   type Kwargs,
@@ -60,7 +60,7 @@ export class SeqnetDense extends tf.layers.Layer {
     super(args);
     this.units = args.units;
     this.useBias = args.useBias ?? true;
-    this.activation = args.activation ?? 'none';
+    this.activation = activationName(args.activation ?? 'none');
     this.alpha = args.alpha ?? LEAKY_RELU_ALPHA;
     this.seed = args.seed ?? seedFor(this.name);
   }
@@ -111,7 +111,7 @@ export class SeqnetActivation extends tf.layers.Layer {
 
   constructor(args: SeqnetActivationArgs) {
     super(args);
-    this.activation = args.activation;
+    this.activation = activationName(args.activation);
     this.alpha = args.alpha ?? LEAKY_RELU_ALPHA;
   }
 

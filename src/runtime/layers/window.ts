@@ -7,7 +7,7 @@
  * output steps; sizes are checked in JS because WASM is fragile on empty axes.
  */
 import { tf } from '../tf.js';
-import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA } from './activations.js';
+import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA, activationName } from './activations.js';
 import {
   type ConfigDict,
   type LayerArgs,
@@ -76,7 +76,7 @@ export class SeqnetConv1D extends tf.layers.Layer {
     this.dilationRate = args.dilationRate ?? 1;
     this.padding = args.padding ?? 'same';
     this.useBias = args.useBias ?? true;
-    this.activation = args.activation ?? 'none';
+    this.activation = activationName(args.activation ?? 'none');
     this.alpha = args.alpha ?? LEAKY_RELU_ALPHA;
     this.seed = args.seed ?? seedFor(this.name);
   }
