@@ -86,6 +86,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run `seqnetc --help` for usage)')
     .option('-V, --version', 'print the version and the tfjs backend it would use')
+    .usage('[options] [command]')
     .argument('[command]')
     .action(async (command: string | undefined, opts: { version?: boolean }) => {
       if (command !== undefined) {
@@ -216,7 +217,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const { instantiate } = await import('../emit/instantiate.js');
       const { verifyCompiled, renderReport } = await import('../verify/verify.js');
       const { loadCustomLayers } = await import('./custom-layers.js');
-      await initBackend();
+      try {
+        await initBackend();
+      } catch (e) {
+        io.stderr(`error: ${(e as Error).message}\n`);
+        return void (code = EXIT.errors);
+      }
       const custom = await loadCustomLayers(path, model);
       if (!custom.ok) {
         io.stderr(`error: ${custom.message}\n`);
@@ -224,7 +230,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       }
       const compiled = instantiate(model, { seed: opts.seed, customLayers: custom.lookup });
       const report = verifyCompiled(model, compiled, { runs: opts.runs, seed: opts.seed });
-      const replay = ['seqnetc verify', path, ...(opts.model ? ['--model', opts.model] : []), '--runs', String(opts.runs), '--seed', String(opts.seed)].join(' ');
+      const replay = ['seqnetc verify', path, ...(opts.model ? ['--model', opts.model] : []), '--runs', String(opts.runs), '--seed', String(opts.seed), ...(opts.dropFill ? ['--drop-fill', opts.dropFill] : [])].join(' ');
       io.stdout(renderReport(report, replay));
       if (report.counterexample) code = EXIT.fails;
     });
