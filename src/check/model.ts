@@ -80,6 +80,14 @@ export class ModelChecker {
       if (s.kind === 'Input' || s.kind === 'Target') this.usedNames.add(s.name.name);
       if (s.kind === 'Binding' && !this.laterBindings.has(s.name.name)) this.laterBindings.set(s.name.name, s.name.span);
     }
+    for (const s of m.stmts) {
+      if ((s.kind === 'Binding' || s.kind === 'Input' || s.kind === 'Target') && s.name.name.startsWith('_')) {
+        this.report('SN0218', `\`${s.name.name}\` starts with \`_\`, but a value name must start with a letter`, s.name.span, {
+          notes: [{ message: 'TensorFlow.js names layers, inputs and weights after values (`<value>/kernel`), and rejects names that start with `_`' }],
+          help: `rename it, for example \`${s.name.name.replace(/^_+/, '') || 'v'}\``,
+        });
+      }
+    }
     this.declareInputs();
     let lossIndex = 0;
     for (const s of m.stmts) {
@@ -117,12 +125,12 @@ export class ModelChecker {
       });
     }
     for (const [name, b] of this.scope) {
-      if (b.used || name.startsWith('_') || this.suggestedSources.has(name)) continue;
+      if (b.used || name.startsWith('_') || this.suggestedSources.has(name)) continue; // `_x` already has SN0218
       const node = this.nodes[b.node];
       if (node && node.kind === 'input' && (node.role === 'lengths' || node.role === 'mask')) continue;
       const what = b.kind === 'input' ? 'input' : b.kind === 'target' ? 'target' : 'value';
       this.report('SN0503', `${what} \`${name}\` is never used`, b.at, {
-        help: b.kind === 'value' ? 'use it in an output or a loss, or remove it (names starting with `_` are exempt)' : undefined,
+        help: b.kind === 'value' ? 'use it in an output or a loss, or remove it' : undefined,
       });
     }
     return {

@@ -34,6 +34,7 @@ export const CODES = {
   SN0215: { title: 'invalid layer declaration', severity: 'error' },
   SN0216: { title: 'a target used as a layer input', severity: 'error' },
   SN0217: { title: 'a loss used as a value, or a value used as a loss', severity: 'error' },
+  SN0218: { title: 'a value name that TensorFlow.js cannot take', severity: 'error' },
 
   SN0301: { title: 'wrong rank', severity: 'error' },
   SN0302: { title: 'wrong dtype', severity: 'error' },
