@@ -94,6 +94,16 @@ function seqnetVariant(d: ReturnType<typeof data>, name: string, layer: tf.layer
   return { name, step: () => trainStep(model, [d.x, d.mask], d.y, d.mask, opt) };
 }
 
+/** The same tagger with a pointwise dense layer instead of the recurrence: the cost of everything else. */
+function floorVariant(d: ReturnType<typeof data>): Variant {
+  const input = tf.input({ shape: [null, C] });
+  const hidden = tf.layers.dense({ units: U, activation: 'tanh' }).apply(input);
+  const out = tf.layers.dense({ units: 10 }).apply(hidden) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out });
+  const opt = tf.train.adam(1e-3);
+  return { name: 'floor: dense(U) instead of the recurrence', step: () => trainStep(model, d.x, d.y, d.mask, opt) };
+}
+
 function endToEnd(): void {
   const d = data();
   const variants: Variant[] = [tfjsLayersVariant(d)];
@@ -111,37 +121,51 @@ function endToEnd(): void {
       seqnetVariant(d, 'seqnet lstm (sigmoid), tape', new MaskedLSTM({ units: U, seed: 1, implementation: 'tape' })),
     );
   }
+  variants.push(floorVariant(d));
   const chosen = only ? variants.filter((_, i) => i === 0 || only.split(',').includes(String(i))) : variants;
-  const times = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
+  // Wall time and this process's CPU time: other processes on the machine
+  // inflate the first much more than the second (tfjs runs on one thread here).
+  const wall = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
+  const cpu = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
   for (let r = -warmup; r < reps; r++) {
     for (const v of chosen) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       v.step();
       const dt = performance.now() - t0;
-      if (r >= 0) times.get(v.name)?.push(dt);
+      const dc = process.cpuUsage(c0);
+      if (r >= 0) {
+        wall.get(v.name)?.push(dt);
+        cpu.get(v.name)?.push((dc.user + dc.system) / 1000);
+      }
     }
   }
-  const base = median(times.get(chosen[0]!.name) ?? [1]);
+  const baseWall = median(wall.get(chosen[0]!.name) ?? [1]);
+  const baseCpu = median(cpu.get(chosen[0]!.name) ?? [1]);
   console.log(`\n${backend}: train step, ${cell} B=${B} T=${T} (longest row ${maxLen}) C=${C} U=${U}, ${reps} rounds after ${warmup} warm-up`);
   for (const v of chosen) {
-    const ts = times.get(v.name) ?? [];
-    const med = median(ts);
-    console.log(`  ${v.name.padEnd(66)} median ${med.toFixed(0).padStart(6)} ms  (${ts.map((t) => t.toFixed(0)).join(' ')})  speed-up x${(base / med).toFixed(2)}`);
+    const w = median(wall.get(v.name) ?? []);
+    const c = median(cpu.get(v.name) ?? []);
+    console.log(`  ${v.name.padEnd(64)} wall ${w.toFixed(0).padStart(6)} ms x${(baseWall / w).toFixed(2).padEnd(6)} cpu ${c.toFixed(0).padStart(6)} ms x${(baseCpu / c).toFixed(2)}`
+      + `   [wall ${(wall.get(v.name) ?? []).map((t) => t.toFixed(0)).join(' ')}]`);
   }
   console.log(`  live tensors after the run: ${tf.memory().numTensors}`);
 }
 
-/** Mean time of `f` over `n` calls in one tidy, after a warm-up call. */
+/** Mean CPU time of `f` over `n` calls in one tidy, after a warm-up call (wall time in brackets). */
 function micro(name: string, f: () => unknown, n: number): number {
   tf.tidy(() => {
     f();
   });
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   tf.tidy(() => {
     for (let i = 0; i < n; i++) f();
   });
-  const ms = (performance.now() - t0) / n;
-  console.log(`  ${name.padEnd(70)} ${ms.toFixed(3).padStart(9)} ms`);
+  const wallMs = (performance.now() - t0) / n;
+  const dc = process.cpuUsage(c0);
+  const ms = (dc.user + dc.system) / 1000 / n;
+  console.log(`  ${name.padEnd(72)} cpu ${ms.toFixed(3).padStart(9)} ms  (wall ${wallMs.toFixed(3)})`);
   return ms;
 }
 
@@ -190,6 +214,17 @@ function levers(): void {
       tf.sigmoid(tf.add(tf.add(tf.matMul(tf.reshape(xh, [B, C + U]), tf.reshape(wcat, [C + U, U])), bias), h)), 200);
     micro('one gate: fused kernel sigmoid([x_t, h] [Wx; U] + b)', () => k.gate(xh, wcat, bias, 'sigmoid'), 200);
 
+    console.log(' matMul transpose flags (WASM leaves XNNPACK for a naive loop):');
+    const d3 = tf.randomNormal([1, B, 3 * U]) as tf.Tensor3D;
+    const r3 = tf.randomNormal([1, U, 3 * U]) as tf.Tensor3D;
+    const r3t = tf.transpose(r3, [0, 2, 1]) as tf.Tensor3D;
+    micro('step dInner U^T with transposeB', () => tf.matMul(d3, r3, false, true), 20);
+    micro('step dInner U^T with U^T built once', () => k.matMul(d3, r3t), 20);
+    const hs = tf.randomNormal([1, B * T, U]) as tf.Tensor3D;
+    const ds = tf.randomNormal([1, B * T, 3 * U]) as tf.Tensor3D;
+    micro('bulk dU = H^T dInner with transposeA', () => tf.matMul(hs, ds, true, false), 1);
+    micro('bulk dU = transpose(H) dInner', () => k.matMul(k.transpose(hs), ds), 1);
+
     console.log(' per-op cost of the elementwise work ([1, B, U]):');
     const a = tf.randomNormal([1, B, U]);
     const bb = tf.randomNormal([1, B, U]);
@@ -200,6 +235,8 @@ function levers(): void {
     micro('Select kernel', () => k.select(cond, a, bb), 500);
     micro('tf.sigmoid', () => tf.sigmoid(a), 500);
     micro('tf.tanh', () => tf.tanh(a), 500);
+    micro('tanh as 2 sigmoid(2a) - 1', () => tf.sub(tf.mul(tf.sigmoid(tf.mul(a, 2)), 2), 1), 500);
+    micro('clone (what tf.customGrad\'s save() does per saved tensor)', () => tf.clone(a), 500);
   });
 }
 

@@ -248,6 +248,28 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
     });
 
+    it('a sequence with no step at all (T = 0) gives an empty sequence or the initial state', () => {
+      tf.tidy(() => {
+        for (const config of CONFIGS) {
+          for (const implementation of ['bptt', 'tape'] as const) {
+            for (const sequences of [true, false]) {
+              const layer = built(config, 'both', sequences, { implementation });
+              const x = tf.zeros([2, 0, C]);
+              const mask = tf.zeros([2, 0]);
+              const out = run(layer, x, mask);
+              expect(out.shape).toEqual(sequences ? [2, 0, 2 * U] : [2, 2 * U]);
+              expect(out.dataSync().every((v) => v === 0)).toBe(true);
+              // The tape has nothing to differentiate then (no op connects the weights).
+              if (implementation === 'tape') continue;
+              const g = grads(layer, x, mask, tf.onesLike(out));
+              expect(g[0]!.shape).toEqual([2, 0, C]);
+              g.slice(1).forEach((gi) => expect(gi.dataSync().every((v) => v === 0)).toBe(true));
+            }
+          }
+        }
+      });
+    });
+
     it('a bool mask works like a float one', () => {
       tf.tidy(() => {
         const layer = built(CONFIGS[0] as Config, 'both', true);
