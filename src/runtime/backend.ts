@@ -56,6 +56,10 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialize');
+      // The CPU backend greets Node users with an advert for tfjs-node on first use; seqnet already chose
+      // its backend (and says which in `seqnetc --version`), so the greeting would only be noise on stderr.
+      const cpu = tf.backend() as unknown as { firstUse?: boolean };
+      if (typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
       return 'cpu';
     }
   }
