@@ -44,6 +44,25 @@ const CLOSERS: ReadonlyMap<TokenType, TokenType> = new Map([
   [T.RBracket, T.LBracket],
 ]);
 
+/** What the parser tells the messages about where it is. */
+export interface MessageContext {
+  /** The kind of statement being parsed, if it matters to a message (`output`: its `;` could also be a `,`). */
+  openStatement(): string | undefined;
+}
+
+export function createMessages(context: MessageContext): IParserErrorMessageProvider {
+  return {
+    ...messages,
+    buildMismatchTokenMessage: (options) => {
+      const { expected, actual, previous } = options;
+      if (expected === T.Semi && context.openStatement() === 'output' && previous?.tokenType === T.Identifier) {
+        return `expected \`;\` or \`,\`, found ${describeFound(actual)}`;
+      }
+      return messages.buildMismatchTokenMessage(options);
+    },
+  };
+}
+
 export const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual, previous }) => {
     const found = describeFound(actual);

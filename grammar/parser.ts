@@ -45,6 +45,9 @@ export class SeqnetParser extends RecoveringParser {
 
   /** `;` is consumed here, outside the statement kinds, so that an error inside one re-syncs to its `;`. */
   public statement = this.RULE('statement', () => {
+    this.ACTION(() => {
+      this.openStatement = undefined;
+    });
     this.OR([
       { ALT: () => this.SUBRULE(this.inputStmt) },
       { ALT: () => this.SUBRULE(this.targetStmt) },
@@ -129,6 +132,9 @@ export class SeqnetParser extends RecoveringParser {
 
   public outputStmt = this.RULE('outputStmt', () => {
     this.CONSUME(T.Output);
+    this.ACTION(() => {
+      this.openStatement = 'output';
+    });
     this.CONSUME(T.Identifier);
     this.MANY(() => {
       this.CONSUME(T.Comma);

@@ -21,7 +21,7 @@ import {
   type IToken,
   type TokenType,
 } from 'chevrotain';
-import { describeFound, messages, REPETITION_IN_WORDS } from './messages.js';
+import { createMessages, describeFound, messages, REPETITION_IN_WORDS, type MessageContext } from './messages.js';
 import * as T from './tokens.js';
 
 /** Tokens at which re-sync after an error may stop (when a rule on the stack can continue there). */
@@ -73,14 +73,20 @@ export abstract class RecoveringParser extends CstParser {
   /** The token before which a missing `,` was last assumed: never twice at one place. */
   protected lastCommaBefore: IToken | undefined;
 
+  /** The statement being parsed, where a message depends on it (set by the grammar's actions). */
+  protected openStatement: string | undefined;
+
   constructor(config: IParserConfig) {
-    super(T.ALL_TOKENS, { ...config, recoveryEnabled: true, errorMessageProvider: messages });
+    const context: MessageContext = { openStatement: () => undefined };
+    super(T.ALL_TOKENS, { ...config, recoveryEnabled: true, errorMessageProvider: createMessages(context) });
+    context.openStatement = () => this.openStatement;
   }
 
   /** Forget the previous file's state. */
   protected resetRecovery(): void {
     this.inLayer = false;
     this.lastCommaBefore = undefined;
+    this.openStatement = undefined;
   }
 
   /**

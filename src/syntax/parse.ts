@@ -70,7 +70,7 @@ function nestingTooDeep(tokens: readonly IToken[]): IToken | undefined {
 
 const KEYWORD_TYPES = new Set(KEYWORDS);
 /** Errors about a missing terminator or closer, which belong at the end of what came before. */
-const ENDS_SOMETHING = /^expected (`[;)\]}]`|`,` or `[)\]]`),/;
+const ENDS_SOMETHING = /^expected (`[;)\]}]`|`,` or `[)\]]`|`;` or `,`),/;
 
 /**
  * chevrotain's recognition errors as SN0103. An error right after characters
@@ -93,11 +93,11 @@ function syntaxErrors(errors: readonly IRecognitionException[], lexed: LexResult
     const foundStart = atEof ? text.length : found.startOffset;
     // Characters the lexer dropped (SN0101) explain errors right after them and later on their line
     // (`# a comment` in another language's syntax).
-    const foundLine = file.position(foundStart).line;
+    const droppedUpTo = lastDroppedBefore(lexed.dropped, foundStart + 1);
+    const droppedBefore = lastDroppedBefore(lexed.dropped, foundStart);
     if (
-      lexed.dropped.some(
-        (d) => (d.start >= prevEnd && d.start <= foundStart) || (d.start < foundStart && file.position(d.start).line === foundLine),
-      )
+      (droppedUpTo && droppedUpTo.start >= prevEnd) ||
+      (droppedBefore && file.position(droppedBefore.start).line === file.position(foundStart).line)
     ) {
       continue;
     }
@@ -116,7 +116,18 @@ function syntaxErrors(errors: readonly IRecognitionException[], lexed: LexResult
   return out;
 }
 
-/** Recovery can report the same place twice (e.g. in-repetition and between-rules); keep the first. */
+/** The last of the (sorted) dropped ranges that starts before `offset`. */
+function lastDroppedBefore(dropped: readonly Span[], offset: number): Span | undefined {
+  let lo = 0;
+  let hi = dropped.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dropped[mid]!.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return dropped[lo - 1];
+}
+
 function helpFor(message: string, found: IToken | undefined): string | undefined {
   if (found && KEYWORD_TYPES.has(found.tokenType) && /^expected identifier\b/.test(message)) {
     return `\`${found.image}\` is a keyword and cannot be used as a name`;
@@ -125,6 +136,7 @@ function helpFor(message: string, found: IToken | undefined): string | undefined
   return undefined;
 }
 
+/** Recovery can report the same place twice (e.g. in-repetition and between-rules); keep the first. */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds.filter((d) => {

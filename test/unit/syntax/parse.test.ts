@@ -391,7 +391,7 @@ describe('diagnostics', () => {
     ['SN0104 too large', 'h = f(x, a: 1e400);', 'h = f(x);\n! 1:13 SN0104 number `1e400` is too large'],
     ['SN0103 missing `;` is reported at the end of its line', 'input x: f32[B, 1]\ntarget y: f32[B, 1];', 'input x: f32[B, 1];\ntarget y: f32[B, 1];\n! 1:19 SN0103 expected `;`, found `target`'],
     ['SN0103 missing `;` before a binding', 'h = f(x)\nr = g(h);', 'h = f(x);\nr = g(h);\n! 1:9 SN0103 expected `;`, found `r`'],
-    ['SN0103 missing `;` before `}`', 'output x', 'output x;\n! 1:9 SN0103 expected `;`, found `}`'],
+    ['SN0103 missing `;` before `}`', 'h = f(x)', 'h = f(x);\n! 1:9 SN0103 expected `;`, found `}`'],
     ['SN0103 a missing `,` in arguments is assumed', 'o = dense(r units: 10);', 'o = dense(r, units: 10);\n! 1:13 SN0103 expected `,` or `)`, found `units`'],
     ['SN0103 a missing `,` in a model type is assumed', 'input x: f32[B T 4];', 'input x: f32[B, T, 4];\n! 1:16 SN0103 expected `,` or `]`, found `T`\n! 1:18 SN0103 expected `,` or `]`, found `4`'],
     ['SN0103 a token that cannot start an argument is skipped, not taken for one', 'h = f(x zeros, y);', 'h = f(x, y);\n! 1:9 SN0103 expected `,` or `)`, found `zeros`'],
@@ -412,6 +412,8 @@ describe('diagnostics', () => {
     ['SN0103 `padded` without `,`', 'input x: f32[B] masked by zeros padded post;', 'input x: f32[B] masked by zeros, padded post;\n! 1:33 SN0103 expected `,` before `padded` (help: write `masked by zeros, padded post`)'],
     ['SN0103 a bad layout', 'input x: f32[B] masked by zeros, padded left;', 'input x: f32[B] masked by zeros;\n! 1:41 SN0103 expected `post` or `pre`, found `left`'],
     ['SN0103 stray tokens between statements', 'output x;\n42 "s"\noutput y;', 'output x;\noutput y;\n! 2:1 SN0103 expected a statement (`input`, `target`, `output`, `loss` or `name = ...`) or `}`, found `42`'],
+    ['SN0103 an output list that ends without `;`', 'output a, b', 'output a, b;\n! 1:12 SN0103 expected `;` or `,`, found `}`'],
+    ['SN0103 a `;` missing after an output name', 'output a b;', 'output a;\n! 1:10 SN0103 expected `;` or `,`, found `b`'],
     ['SN0103 a trailing comma in output', 'output a, ;', 'output a;\n! 1:11 SN0103 expected identifier, found `;`'],
   ])('%s', (_name, body, expected) => checkBody(body, expected));
 
