@@ -37,7 +37,7 @@ interface Step {
 }
 const STEP_FIELDS = 6;
 
-/** What the backward pass reads besides the steps: `[xᵀ, Wᵀ, Uᵀ]` or `[xᵀ, Wᵀ, Uzrᵀ, Uhᵀ]`. */
+/** What the backward pass reads besides the steps: `[xᵀ (plus a ones row), Wᵀ, Uᵀ]` or `[xᵀ, Wᵀ, Uzrᵀ, Uhᵀ]`. */
 function headerSize(resetAfter: boolean): number {
   return resetAfter ? 3 : 4;
 }
@@ -103,7 +103,7 @@ function gruOp(spec: GruSpec) {
 
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
-    const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C), [1, C, n * B]), transposed(kData, C, 3 * U)];
+    const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]), transposed(kData, C, 3 * U)];
     if (resetAfter) {
       header.push(transposed(uData, U, 3 * U));
     } else {
@@ -155,11 +155,13 @@ function gruBackward(
   const dyAt = sequences ? stepGradients(dy as tf.Tensor3D, plan) : null;
 
   let dh: tf.Tensor3D = sequences ? c.zero : k.reshape<tf.Tensor3D>(dy, [1, B, U]);
-  const daz: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
-  const dar: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
-  const dah: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
-  /** reset_after: [daz, dar, dph], the gradient of h U + b_rec; otherwise r * h. */
-  const inner: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  /** Per step [daz, dar, dah]: the gradient of x W + b_in. */
+  const dIns: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  /** reset_after: [daz, dar, dph], the gradient of h U + b_rec; otherwise [daz, dar]. */
+  const dRecs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  /** Otherwise only: dah, and r * h (the input of Uh). */
+  const dahs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
+  const rhs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   const hPrevs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   for (let i = n - 1; i >= 0; i--) {
     const s = stepAt(i);
@@ -171,47 +173,46 @@ function gruBackward(
     const carry = cond ? k.select(cond, c.zero, dh) : null;
     const dz = k.mul(gn, s.d);
     const gz = k.mul(gn, s.z);
-    const dahi = tanhGrad(k.sub(gn, gz), s.hh, c);
+    const dah = tanhGrad(k.sub(gn, gz), s.hh, c);
     let dhPrev: tf.Tensor3D;
     if (resetAfter) {
-      const dazi = activeGateGrad(dz, s.z, hard, c);
-      const dari = activeGateGrad(k.mul(dahi, s.inner), s.r, hard, c);
-      const dInner = k.concat([dazi, dari, k.mul(dahi, s.r)], 2);
-      dhPrev = k.add(gz, k.matMul(dInner, recT));
-      daz[i] = dazi;
-      dar[i] = dari;
-      inner[i] = dInner;
+      const daz = activeGateGrad(dz, s.z, hard, c);
+      const dar = activeGateGrad(k.mul(dah, s.inner), s.r, hard, c);
+      dRecs[i] = k.concat([daz, dar, k.mul(dah, s.r)], 2);
+      dIns[i] = k.concat([daz, dar, dah], 2);
+      dhPrev = k.add(gz, k.matMul(dRecs[i] as tf.Tensor3D, recT));
     } else {
-      const drh = k.matMul(dahi, uhT as tf.Tensor3D);
-      const dazi = activeGateGrad(dz, s.z, hard, c);
-      const dari = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
-      const dzr = k.concat([dazi, dari], 2);
+      const drh = k.matMul(dah, uhT as tf.Tensor3D);
+      const daz = activeGateGrad(dz, s.z, hard, c);
+      const dar = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
+      const dzr = k.concat([daz, dar], 2);
+      dRecs[i] = dzr;
+      dIns[i] = k.concat([dzr, dah], 2);
+      dahs[i] = dah;
+      rhs[i] = s.inner;
       dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dzr, recT));
-      daz[i] = dazi;
-      dar[i] = dari;
-      inner[i] = s.inner;
     }
-    dah[i] = dahi;
     dh = carry ? k.add(dhPrev, carry) : dhPrev;
   }
 
-  const dAz = k.concat(daz, 1);
-  const dAr = k.concat(dar, 1);
-  const dAh = k.concat(dah, 1);
-  const dIn = k.concat([dAz, dAr, dAh], 2); // [1, nB, 3U]: the gradient of x W + b_in
+  const dIn = k.concat(dIns, 1); // [1, nB, 3U]
+  // xᵀ carries a row of ones: the last row of xᵀ dIn is the input bias' gradient.
+  const dKernelAndBias = k.matMul(xT, dIn);
+  const dKernel = k.reshape(tf.slice(dKernelAndBias, [0, 0, 0], [1, C, 3 * U]), [C, 3 * U]);
+  const dBiasIn = k.reshape(tf.slice(dKernelAndBias, [0, C, 0], [1, 1, 3 * U]), [1, 3 * U]);
   const hT = k.transpose(k.concat(hPrevs, 1));
-  const dKernel = k.reshape(k.matMul(xT, dIn), [C, 3 * U]);
   let dRec: tf.Tensor;
   let dBias: tf.Tensor;
   if (resetAfter) {
-    const dRecAll = k.concat(inner, 1);
-    dRec = k.matMul(hT, dRecAll);
-    dBias = k.concat([k.reshape(k.columnSums(dIn), [1, 3 * U]), k.reshape(k.columnSums(dRecAll), [1, 3 * U])], 0);
+    const withOnes = k.concat([hT, tf.ones([1, 1, n * B]) as tf.Tensor3D], 1);
+    const dRecAndBias = k.matMul(withOnes, k.concat(dRecs, 1));
+    dRec = tf.slice(dRecAndBias, [0, 0, 0], [1, U, 3 * U]);
+    dBias = k.concat([dBiasIn, k.reshape(tf.slice(dRecAndBias, [0, U, 0], [1, 1, 3 * U]), [1, 3 * U])], 0);
   } else {
-    const dRecZr = k.matMul(hT, k.concat([dAz, dAr], 2));
-    const dRecH = k.matMul(k.transpose(k.concat(inner, 1)), dAh);
+    const dRecZr = k.matMul(hT, k.concat(dRecs, 1));
+    const dRecH = k.matMul(k.transpose(k.concat(rhs, 1)), k.concat(dahs, 1));
     dRec = k.concat([dRecZr, dRecH], 2);
-    dBias = k.reshape(k.columnSums(dIn), [3 * U]);
+    dBias = k.reshape(dBiasIn, [3 * U]);
   }
   const dxRows = k.matMul(dIn, kernelT);
   const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);

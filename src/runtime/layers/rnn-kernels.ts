@@ -44,12 +44,6 @@ export const reshape = <X extends T>(x: T, shape: number[]): X => run<X>('Reshap
  */
 export const matMul = (a: T3, b: T3): T3 => run<T3>('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
 
-/**
- * The column sums of `[1, n, w]`, as `[1, 1, w]`: a ones-row matMul, which
- * XNNPACK runs far faster than the WASM Sum over a non-inner axis.
- */
-export const columnSums = (x: T3): T3 => matMul(tf.ones([1, 1, x.shape[1]]), x);
-
 /** `[1, m, n]` to `[1, n, m]`. */
 export const transpose = (x: T3): T3 => run<T3>('Transpose', { x }, { perm: [0, 2, 1] });
 

@@ -33,7 +33,7 @@ interface Step {
   tc: tf.Tensor3D;
 }
 const STEP_FIELDS = 7;
-const HEADER = 3; // xᵀ, Wᵀ, Uᵀ
+const HEADER = 3; // xᵀ (plus a ones row), Wᵀ, Uᵀ
 
 function lstmOp(spec: LstmSpec) {
   const { units: U, reverse, sequences } = spec;
@@ -85,7 +85,7 @@ function lstmOp(spec: LstmSpec) {
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
     save([
-      tf.tensor3d(planColumns(xData, plan, C), [1, C, n * B]),
+      tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]),
       transposed(kData, C, 4 * U),
       transposed(uData, U, 4 * U),
       ...steps.flatMap((s) => [s.hPrev, s.cPrev, s.i, s.f, s.g, s.o, s.tc]),
@@ -144,9 +144,11 @@ function lstmBackward(
     dc = cond ? k.add(dcPrev, k.select(cond, c.zero, dc)) : dcPrev;
   }
   const dAll = k.concat(dA, 1);
-  const dKernel = k.reshape(k.matMul(xT, dAll), [C, 4 * U]);
+  // xᵀ carries a row of ones: the last row of xᵀ dA is the bias' gradient.
+  const dKernelAndBias = k.matMul(xT, dAll);
+  const dKernel = k.reshape(tf.slice(dKernelAndBias, [0, 0, 0], [1, C, 4 * U]), [C, 4 * U]);
+  const dBias = k.reshape(tf.slice(dKernelAndBias, [0, C, 0], [1, 1, 4 * U]), [4 * U]);
   const dRec = k.reshape(k.matMul(k.transpose(k.concat(hPrevs, 1)), dAll), [U, 4 * U]);
-  const dBias = k.reshape(k.columnSums(dAll), [4 * U]);
   const dxRows = k.matMul(dAll, kernelT);
   const dx = tf.tensor3d(scatterRows(dxRows.dataSync(), plan, C), [B, T, C]);
   return { dx, dKernel, dRec, dBias };
