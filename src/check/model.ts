@@ -404,6 +404,16 @@ export class ModelChecker {
       });
       return POISON;
     }
+    // The grammar reads tensor arguments and named ones into separate lists; their order is checked here.
+    const firstNamed = call.named[0];
+    const lateTensor = firstNamed && call.args.find((a) => a.span.start > firstNamed.span.start);
+    if (lateTensor) {
+      this.report('SN0214', `a tensor argument comes after the named argument \`${firstNamed.name.name}\``, lateTensor.span, {
+        notes: [{ message: 'the first named argument is here', span: firstNamed.span }],
+        help: `write the tensor arguments first: \`${def.name}(${[...call.args].map((a) => this.text(a.span)).join(', ')}, ${call.named.map((n) => this.text(n.span)).join(', ')})\``,
+      });
+      return POISON;
+    }
     const params = this.bindParams(def, call);
     if (args.length !== def.tensorParams.length) {
       const want = def.tensorParams.length;
