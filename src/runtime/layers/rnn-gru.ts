@@ -21,7 +21,8 @@ import { gruTape } from './rnn-tape.js';
 export function gruRecurrence(inputs: RecurrenceInputs, spec: GruSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
   if (impl === 'tape') return gruTape(inputs, spec);
   const { x, mask, kernel, recurrentKernel, bias } = inputs;
-  return gruOp(spec)(x, mask, kernel, recurrentKernel, bias);
+  // Without a tape recording this op, nothing is kept for a backward pass.
+  return gruOp(spec, tf.engine().isTapeOn())(x, mask, kernel, recurrentKernel, bias);
 }
 
 /** Per step, what the backward pass reads. */
@@ -42,7 +43,7 @@ function headerSize(resetAfter: boolean): number {
   return resetAfter ? 3 : 4;
 }
 
-function gruOp(spec: GruSpec) {
+function gruOp(spec: GruSpec, recording: boolean) {
   const { units: U, reverse, sequences, resetAfter } = spec;
   const hard = spec.recurrentActivation === 'hard_sigmoid';
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -72,36 +73,46 @@ function gruOp(spec: GruSpec) {
     const xData = x.dataSync();
     const conditions = stepConditions(plan, U);
     let h: tf.Tensor3D = c.zero;
+    /** h is also the last output (a step where every row is real): keep it. */
+    let hIsOutput = false;
     const outputs: tf.Tensor3D[] = [];
     const steps: Step[] = [];
     plan.steps.forEach((_, i) => {
-      const xt = tf.tensor3d(stepRows(xData, plan, C, i), [1, B, C]);
-      const xh = k.concat([xt, h], 2);
-      const z = activeGate(xh, wz, hard);
-      const r = activeGate(xh, wr, hard);
-      let inner: tf.Tensor3D;
-      let hh: tf.Tensor3D;
-      if (uh !== null) {
-        inner = k.gate(h, uh.w, uh.b, 'linear');
-        hh = k.tanh(k.add(k.gate(xt, wh.w, wh.b, 'linear'), k.mul(r, inner)));
-      } else {
-        inner = k.mul(r, h);
-        hh = k.tanh(k.gate(k.concat([xt, inner], 2), wh.w, wh.b, 'linear'));
+      // One scope per step: only the state, the output and what backward reads outlive it.
+      const [hNext, y, ...kept] = tf.tidy(() => {
+        const xt = tf.tensor3d(stepRows(xData, plan, C, i), [1, B, C]);
+        const xh = k.concat([xt, h], 2);
+        const z = activeGate(xh, wz, hard);
+        const r = activeGate(xh, wr, hard);
+        let inner: tf.Tensor3D;
+        let hh: tf.Tensor3D;
+        if (uh !== null) {
+          inner = k.gate(h, uh.w, uh.b, 'linear');
+          hh = k.tanh(k.add(k.gate(xt, wh.w, wh.b, 'linear'), k.mul(r, inner)));
+        } else {
+          inner = k.mul(r, h);
+          hh = k.tanh(k.gate(k.concat([xt, inner], 2), wh.w, wh.b, 'linear'));
+        }
+        const d = k.sub(h, hh);
+        const hn = k.add(hh, k.mul(z, d));
+        const cond = conditions[i];
+        const next = cond ? k.select(cond, hn, h) : hn;
+        const out = cond ? k.select(cond, hn, c.zero) : hn;
+        return [next, out, ...(recording ? [h, z, r, hh, d, inner] : [])];
+      }) as tf.Tensor3D[];
+      if (recording) {
+        const [hPrev, z, r, hh, d, inner] = kept as tf.Tensor3D[];
+        steps.push({ hPrev, z, r, hh, d, inner } as Step);
+      } else if (h !== c.zero && !hIsOutput) {
+        h.dispose();
       }
-      const d = k.sub(h, hh);
-      const hn = k.add(hh, k.mul(z, d));
-      steps.push({ hPrev: h, z, r, hh, d, inner });
-      const cond = conditions[i];
-      if (cond) {
-        outputs.push(k.select(cond, hn, c.zero));
-        h = k.select(cond, hn, h);
-      } else {
-        outputs.push(hn);
-        h = hn;
-      }
+      if (sequences) outputs.push(y as tf.Tensor3D);
+      hIsOutput = sequences && y === hNext;
+      h = hNext as tf.Tensor3D;
     });
 
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
+    if (!recording) return { value, gradFunc: () => [] };
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
     const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]), transposed(kData, C, 3 * U)];
     if (resetAfter) {
@@ -159,40 +170,44 @@ function gruBackward(
   const dIns: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   /** reset_after: [daz, dar, dph], the gradient of h U + b_rec; otherwise [daz, dar]. */
   const dRecs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
-  /** Otherwise only: dah, and r * h (the input of Uh). */
+  /** dah, and (otherwise only) r * h, the input of Uh. */
   const dahs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   const rhs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   const hPrevs: tf.Tensor3D[] = new Array<tf.Tensor3D>(n);
   for (let i = n - 1; i >= 0; i--) {
     const s = stepAt(i);
     hPrevs[i] = s.hPrev;
-    const g = dyAt ? k.add(dh, dyAt(plan.steps[i] as number)) : dh;
-    const cond = conditions[i];
-    // A masked row's output is the constant 0 and its state is carried: only dh passes, to h_prev.
-    const gn = cond ? k.select(cond, g, c.zero) : g;
-    const carry = cond ? k.select(cond, c.zero, dh) : null;
-    const dz = k.mul(gn, s.d);
-    const gz = k.mul(gn, s.z);
-    const dah = tanhGrad(k.sub(gn, gz), s.hh, c);
-    let dhPrev: tf.Tensor3D;
-    if (resetAfter) {
-      const daz = activeGateGrad(dz, s.z, hard, c);
-      const dar = activeGateGrad(k.mul(dah, s.inner), s.r, hard, c);
-      dRecs[i] = k.concat([daz, dar, k.mul(dah, s.r)], 2);
-      dIns[i] = k.concat([daz, dar, dah], 2);
-      dhPrev = k.add(gz, k.matMul(dRecs[i] as tf.Tensor3D, recT));
-    } else {
-      const drh = k.matMul(dah, uhT as tf.Tensor3D);
-      const daz = activeGateGrad(dz, s.z, hard, c);
-      const dar = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
-      const dzr = k.concat([daz, dar], 2);
-      dRecs[i] = dzr;
-      dIns[i] = k.concat([dzr, dah], 2);
-      dahs[i] = dah;
-      rhs[i] = s.inner;
-      dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dzr, recT));
-    }
-    dh = carry ? k.add(dhPrev, carry) : dhPrev;
+    // One scope per step: only dh and the per-step gradients outlive it.
+    const kept = tf.tidy(() => {
+      const g = dyAt ? k.add(dh, dyAt(plan.steps[i] as number)) : dh;
+      const cond = conditions[i];
+      // A masked row's output is the constant 0 and its state is carried: only dh passes, to h_prev.
+      const gn = cond ? k.select(cond, g, c.zero) : g;
+      const carry = cond ? k.select(cond, c.zero, dh) : null;
+      const dz = k.mul(gn, s.d);
+      const gz = k.mul(gn, s.z);
+      const dah = tanhGrad(k.sub(gn, gz), s.hh, c);
+      let dhPrev: tf.Tensor3D;
+      let dRec: tf.Tensor3D;
+      let dIn: tf.Tensor3D;
+      if (resetAfter) {
+        const daz = activeGateGrad(dz, s.z, hard, c);
+        const dar = activeGateGrad(k.mul(dah, s.inner), s.r, hard, c);
+        dRec = k.concat([daz, dar, k.mul(dah, s.r)], 2);
+        dIn = k.concat([daz, dar, dah], 2);
+        dhPrev = k.add(gz, k.matMul(dRec, recT));
+      } else {
+        const drh = k.matMul(dah, uhT as tf.Tensor3D);
+        const daz = activeGateGrad(dz, s.z, hard, c);
+        const dar = activeGateGrad(k.mul(drh, s.hPrev), s.r, hard, c);
+        dRec = k.concat([daz, dar], 2);
+        dIn = k.concat([dRec, dah], 2);
+        dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dRec, recT));
+      }
+      return [carry ? k.add(dhPrev, carry) : dhPrev, dIn, dRec, dah];
+    });
+    [dh, dIns[i], dRecs[i], dahs[i]] = kept as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    rhs[i] = s.inner;
   }
 
   const dIn = k.concat(dIns, 1); // [1, nB, 3U]

@@ -19,7 +19,8 @@ import { lstmTape } from './rnn-tape.js';
 export function lstmRecurrence(inputs: RecurrenceInputs, spec: LstmSpec, impl: RecurrenceImpl = 'bptt'): tf.Tensor {
   if (impl === 'tape') return lstmTape(inputs, spec);
   const { x, mask, kernel, recurrentKernel, bias } = inputs;
-  return lstmOp(spec)(x, mask, kernel, recurrentKernel, bias);
+  // Without a tape recording this op, nothing is kept for a backward pass.
+  return lstmOp(spec, tf.engine().isTapeOn())(x, mask, kernel, recurrentKernel, bias);
 }
 
 interface Step {
@@ -35,7 +36,7 @@ interface Step {
 const STEP_FIELDS = 7;
 const HEADER = 3; // xᵀ (plus a ones row), Wᵀ, Uᵀ
 
-function lstmOp(spec: LstmSpec) {
+function lstmOp(spec: LstmSpec, recording: boolean) {
   const { units: U, reverse, sequences } = spec;
   const hard = spec.recurrentActivation === 'hard_sigmoid';
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -58,31 +59,44 @@ function lstmOp(spec: LstmSpec) {
     const conditions = stepConditions(plan, U);
     let h: tf.Tensor3D = c.zero;
     let cell: tf.Tensor3D = c.zero;
+    /** h is also the last output (a step where every row is real): keep it. */
+    let hIsOutput = false;
     const outputs: tf.Tensor3D[] = [];
     const steps: Step[] = [];
     plan.steps.forEach((_, s) => {
-      const xh = k.concat([tf.tensor3d(stepRows(xData, plan, C, s), [1, B, C]), h], 2);
-      const i = activeGate(xh, wi, hard);
-      const f = activeGate(xh, wf, hard);
-      const g = k.tanh(k.gate(xh, wg.w, wg.b, 'linear'));
-      const o = activeGate(xh, wo, hard);
-      const cn = k.add(k.mul(f, cell), k.mul(i, g));
-      const tc = k.tanh(cn);
-      const hn = k.mul(o, tc);
-      steps.push({ hPrev: h, cPrev: cell, i, f, g, o, tc });
-      const cond = conditions[s];
-      if (cond) {
-        outputs.push(k.select(cond, hn, c.zero));
-        h = k.select(cond, hn, h);
-        cell = k.select(cond, cn, cell);
+      // One scope per step: only the states, the output and what backward reads outlive it.
+      const [hNext, cNext, y, ...kept] = tf.tidy(() => {
+        const xh = k.concat([tf.tensor3d(stepRows(xData, plan, C, s), [1, B, C]), h], 2);
+        const i = activeGate(xh, wi, hard);
+        const f = activeGate(xh, wf, hard);
+        const g = k.tanh(k.gate(xh, wg.w, wg.b, 'linear'));
+        const o = activeGate(xh, wo, hard);
+        const cn = k.add(k.mul(f, cell), k.mul(i, g));
+        const tc = k.tanh(cn);
+        const hn = k.mul(o, tc);
+        const cond = conditions[s];
+        return [
+          cond ? k.select(cond, hn, h) : hn,
+          cond ? k.select(cond, cn, cell) : cn,
+          cond ? k.select(cond, hn, c.zero) : hn,
+          ...(recording ? [h, cell, i, f, g, o, tc] : []),
+        ];
+      }) as tf.Tensor3D[];
+      if (recording) {
+        const [hPrev, cPrev, i, f, g, o, tc] = kept as tf.Tensor3D[];
+        steps.push({ hPrev, cPrev, i, f, g, o, tc } as Step);
       } else {
-        outputs.push(hn);
-        h = hn;
-        cell = cn;
+        if (h !== c.zero && !hIsOutput) h.dispose();
+        if (cell !== c.zero) cell.dispose();
       }
+      if (sequences) outputs.push(y as tf.Tensor3D);
+      hIsOutput = sequences && y === hNext;
+      h = hNext as tf.Tensor3D;
+      cell = cNext as tf.Tensor3D;
     });
 
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
+    if (!recording) return { value, gradFunc: () => [] };
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
     save([
       tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]),
@@ -127,21 +141,28 @@ function lstmBackward(
   for (let j = n - 1; j >= 0; j--) {
     const s = stepAt(j);
     hPrevs[j] = s.hPrev;
-    const gh = dyAt ? k.add(dh, dyAt(plan.steps[j] as number)) : dh;
-    const cond = conditions[j];
-    // Masked rows: output constant 0, both states carried.
-    const ghn = cond ? k.select(cond, gh, c.zero) : gh;
-    const dcn = cond ? k.select(cond, dc, c.zero) : dc;
-    const dct = k.add(dcn, tanhGrad(k.mul(ghn, s.o), s.tc, c));
-    const dai = activeGateGrad(k.mul(dct, s.g), s.i, hard, c);
-    const daf = activeGateGrad(k.mul(dct, s.cPrev), s.f, hard, c);
-    const dag = tanhGrad(k.mul(dct, s.i), s.g, c);
-    const dao = activeGateGrad(k.mul(ghn, s.tc), s.o, hard, c);
-    dA[j] = k.concat([dai, daf, dag, dao], 2);
-    const dhPrev = k.matMul(dA[j] as tf.Tensor3D, recT);
-    const dcPrev = k.mul(dct, s.f);
-    dh = cond ? k.add(dhPrev, k.select(cond, c.zero, dh)) : dhPrev;
-    dc = cond ? k.add(dcPrev, k.select(cond, c.zero, dc)) : dcPrev;
+    // One scope per step: only the state gradients and the gates' gradient outlive it.
+    const kept = tf.tidy(() => {
+      const gh = dyAt ? k.add(dh, dyAt(plan.steps[j] as number)) : dh;
+      const cond = conditions[j];
+      // Masked rows: output constant 0, both states carried.
+      const ghn = cond ? k.select(cond, gh, c.zero) : gh;
+      const dcn = cond ? k.select(cond, dc, c.zero) : dc;
+      const dct = k.add(dcn, tanhGrad(k.mul(ghn, s.o), s.tc, c));
+      const dai = activeGateGrad(k.mul(dct, s.g), s.i, hard, c);
+      const daf = activeGateGrad(k.mul(dct, s.cPrev), s.f, hard, c);
+      const dag = tanhGrad(k.mul(dct, s.i), s.g, c);
+      const dao = activeGateGrad(k.mul(ghn, s.tc), s.o, hard, c);
+      const dAj = k.concat([dai, daf, dag, dao], 2);
+      const dhPrev = k.matMul(dAj, recT);
+      const dcPrev = k.mul(dct, s.f);
+      return [
+        cond ? k.add(dhPrev, k.select(cond, c.zero, dh)) : dhPrev,
+        cond ? k.add(dcPrev, k.select(cond, c.zero, dc)) : dcPrev,
+        dAj,
+      ];
+    });
+    [dh, dc, dA[j]] = kept as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   }
   const dAll = k.concat(dA, 1);
   // xᵀ carries a row of ones: the last row of xᵀ dA is the bias' gradient.
