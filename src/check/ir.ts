@@ -51,6 +51,7 @@ export interface LayerNode extends NodeBase {
   readonly inputs: readonly InputEdge[];
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly time: TimeRule;
+  /** The layer reads a mask (`uses_mask`); on an unmasked value it gets one with every step real. */
   readonly usesMask: boolean;
   /** The mask of the layer's tensor inputs (what it reads with `uses_mask`). */
   readonly inputMask?: Mask;

@@ -808,7 +808,7 @@ export class ModelChecker {
       inputs: edges,
       params: Object.fromEntries(params),
       time,
-      usesMask: uses.v && mask !== undefined,
+      usesMask: uses.v,
       inputMask: mask,
       weightCount,
       padOrigin,

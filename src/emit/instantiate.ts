@@ -44,6 +44,9 @@ export function instantiate(model: IrModel, options: InstantiateOptions = {}): C
         env.set(s.outMask, r.mask);
         break;
       }
+      case 'fullMask':
+        env.set(s.out, b.fullMask(s.name, get(s.x)));
+        break;
       case 'windowMask':
         env.set(s.out, b.windowMask(s.name, get(s.mask), s.spec));
         break;

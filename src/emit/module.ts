@@ -44,6 +44,9 @@ function writeBody(w: CodeBlockWriter, plan: Plan): void {
         w.writeLine(`// \`${commentText(s.value)}\`: padded steps set to 0 with where(mask, x, 0), so NaN or Inf cannot pass.`);
         w.writeLine(`const { value: ${s.out}, mask: ${s.outMask} } = builder.maskSource(${str(s.name)}, ${s.x}, ${params(s.spec)}${opt(s.aux)});`);
         break;
+      case 'fullMask':
+        w.writeLine(`const ${s.out} = builder.fullMask(${str(s.name)}, ${s.x});`);
+        break;
       case 'windowMask':
         w.writeLine(`const ${s.out} = builder.windowMask(${str(s.name)}, ${s.mask}, ${params(s.spec)});`);
         break;

@@ -15,6 +15,7 @@ export type Params = Readonly<Record<string, ParamValue>>;
 export type Step =
   | { readonly op: 'input'; readonly out: string; readonly role: 'input' | 'target'; readonly name: string; readonly dtype: DType; readonly shape: readonly (number | null)[] }
   | { readonly op: 'maskSource'; readonly out: string; readonly outMask: string; readonly name: string; readonly value: string; readonly x: string; readonly spec: MaskSourceSpec; readonly aux?: string }
+  | { readonly op: 'fullMask'; readonly out: string; readonly name: string; readonly x: string }
   | { readonly op: 'windowMask'; readonly out: string; readonly name: string; readonly mask: string; readonly spec: WindowSpec }
   | { readonly op: 'layer'; readonly out: string; readonly name: string; readonly kind: string; readonly inputs: readonly string[]; readonly params: Params; readonly mask?: string }
   | {
@@ -94,7 +95,11 @@ export function planModel(model: IrModel): Plan {
       continue;
     }
     const inputs = n.inputs.map((e) => local(byId.get(e.node)!));
-    const mask = n.usesMask && n.inputMask ? ensureMask(n.inputMask) : undefined;
+    let mask = n.usesMask && n.inputMask ? ensureMask(n.inputMask) : undefined;
+    if (n.usesMask && !n.inputMask) {
+      mask = locals.fresh(`${local(n)}_all_real`);
+      steps.push({ op: 'fullMask', out: mask, name: `${n.name}__all_real`, x: inputs[0]! });
+    }
     if (n.type.mask) ensureMask(n.type.mask);
     if (n.impl) {
       let cls = customClasses.find((c) => c.module === n.impl!.module && c.exportName === n.impl!.exportName && c.node.impl!.file === n.impl!.file);

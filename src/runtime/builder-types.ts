@@ -49,6 +49,8 @@ export interface ModelBuilderApi {
   layer(name: string, kind: string, inputs: readonly Sym[], params: Params, mask?: Sym): Sym;
   /** A user-declared layer: a registered tf.layers.Layer class, called with [...inputs] or [...inputs, mask]. */
   custom(name: string, layer: tfTypes.layers.Layer, inputs: readonly Sym[], mask?: Sym): Sym;
+  /** Every step of `x` real (`[B, T]` ones): the mask a mask-reading layer gets on an unmasked value. */
+  fullMask(name: string, x: Sym): Sym;
   /** A fill node `x * mask` (every pad is finite). */
   fill(name: string, x: Sym, mask: Sym): Sym;
   /** A declared output; `mask` when it keeps a time axis (then `<name>_mask` is returned beside it). */

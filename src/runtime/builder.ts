@@ -12,7 +12,7 @@ import type { DType, Layout, MaskSourceSpec, ModelBuilderApi, Params, Sym, Windo
 import { CompiledModel, type GraphSpec } from './compiled-model.js';
 import type { Manifest, ManifestLoss, ManifestOutput } from './manifest.js';
 import { seedFor, setBaseSeed } from './layers/init.js';
-import { Fill, MaskSource, WindowMask } from './layers/masks.js';
+import { AllReal, Fill, MaskSource, WindowMask } from './layers/masks.js';
 import { layerFactory, lossFn } from './layers/registry.js';
 import { tf } from './tf.js';
 
@@ -136,6 +136,12 @@ export class ModelBuilder implements ModelBuilderApi {
     const args = mask === undefined ? [...inputs] : [...inputs, mask];
     const out = layer.apply(args.length === 1 ? args[0]! : args) as Sym;
     return this.name(out, name);
+  }
+
+  fullMask(name: string, x: Sym): Sym {
+    const layer = new AllReal({ name });
+    this.helpers.push({ layer, role: 'all_real' });
+    return this.name(layer.apply(x) as Sym, name);
   }
 
   fill(name: string, x: Sym, mask: Sym): Sym {

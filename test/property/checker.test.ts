@@ -275,7 +275,8 @@ describe('the checker agrees with an independent reading of MASKING.md sections 
               }
             } else if (outMask.id !== inMask.id) fail(`${where}: a holes mask changed`);
           }
-          const wantUses = USES_MASK.includes(n.layer) && masked !== undefined;
+          // A mask-reading layer reads a mask on an unmasked value too (every step real there).
+          const wantUses = USES_MASK.includes(n.layer);
           if (n.usesMask !== wantUses) fail(`${where}: usesMask ${n.usesMask}, expected ${wantUses}`);
           const w = windowOf(n);
           if (w) {

@@ -230,3 +230,25 @@ export function checkLengths(lengths: tf.Tensor1D, steps: number): number {
   }
   return -1;
 }
+
+// ---------------------------------------------------------------- all real
+
+/**
+ * The mask of a value without padding: every step real (`[B, T]` ones). A
+ * layer that reads a mask (an RNN, a pool) gets this one when its input is
+ * not masked, so that every such layer is always called on `[x, mask]`.
+ */
+export class AllReal extends tf.layers.Layer {
+  static className = 'SeqnetAllReal';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return [s[0]!, s[1]!];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return tf.ones([x.shape[0]!, x.shape[1]!], 'float32');
+  }
+}
+tf.serialization.registerClass(AllReal);
