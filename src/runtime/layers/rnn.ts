@@ -16,10 +16,10 @@
  */
 import { tf } from '../tf.js';
 import type { Params } from '../builder-types.js';
+import { hashSeed, SeqnetGlorotUniform, SeqnetOrthogonal, seedFor } from './init.js';
 import { registerLayerKind } from './registry.js';
 import type { GruSpec, LstmSpec, RecurrenceImpl, RecurrenceInputs, RecurrentActivation } from './rnn-common.js';
 import { gruRecurrence } from './rnn-gru.js';
-import { hashSeed, SeqnetGlorotUniform, SeqnetOrthogonal, seedFor } from './init.js';
 import { lstmRecurrence } from './rnn-lstm.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -68,7 +68,13 @@ abstract class MaskedRecurrent extends tf.layers.Layer {
     this.direction = args.direction ?? 'forward';
     // tfjs-layers camel-cases string values when it loads a config: accept `hardSigmoid` too.
     const activation: string = args.recurrentActivation ?? 'sigmoid';
-    this.recurrentActivation = activation === 'hardSigmoid' ? 'hard_sigmoid' : (activation as RecurrentActivation);
+    if (activation !== 'sigmoid' && activation !== 'hard_sigmoid' && activation !== 'hardSigmoid') {
+      throw new Error(`${this.name}: recurrent activation must be sigmoid or hard_sigmoid, got ${activation}`);
+    }
+    if (!['forward', 'backward', 'both'].includes(this.direction)) {
+      throw new Error(`${this.name}: direction must be forward, backward or both, got ${String(this.direction)}`);
+    }
+    this.recurrentActivation = activation === 'sigmoid' ? 'sigmoid' : 'hard_sigmoid';
     this.seed = args.seed ?? seedFor(this.name);
     this.implementation = args.implementation ?? 'bptt';
   }
@@ -201,22 +207,15 @@ export class MaskedLSTM extends MaskedRecurrent {
 }
 tf.serialization.registerClass(MaskedLSTM);
 
+/** Parameters arrive resolved and checked (LANGUAGE.md section 4); the constructor re-checks the enums. */
 function recurrentArgs(name: string, params: Params): MaskedRecurrentArgs {
-  const direction = String(params['direction'] ?? 'forward');
-  const activation = String(params['recurrent_activation'] ?? 'sigmoid');
-  if (direction !== 'forward' && direction !== 'backward' && direction !== 'both') {
-    throw new Error(`${name}: direction must be forward, backward or both, got ${direction}`);
-  }
-  if (activation !== 'sigmoid' && activation !== 'hard_sigmoid') {
-    throw new Error(`${name}: recurrent_activation must be sigmoid or hard_sigmoid, got ${activation}`);
-  }
   const seed = params['seed'];
   return {
     name,
     units: Number(params['units']),
     sequences: params['sequences'] !== false,
-    direction,
-    recurrentActivation: activation,
+    direction: String(params['direction'] ?? 'forward') as Direction,
+    recurrentActivation: String(params['recurrent_activation'] ?? 'sigmoid') as RecurrentActivation,
     ...(typeof seed === 'number' ? { seed } : {}),
   };
 }

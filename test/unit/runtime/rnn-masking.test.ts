@@ -346,6 +346,13 @@ describe('weights, initialisation and registration', () => {
     });
   });
 
+  it('rejects an unknown direction or recurrent activation', () => {
+    expect(() => layerFactory('gru')!('g', { units: 2, sequences: true, direction: 'sideways', recurrent_activation: 'sigmoid', reset_after: true }))
+      .toThrow(/direction must be forward, backward or both, got sideways/);
+    expect(() => layerFactory('lstm')!('l', { units: 2, sequences: true, direction: 'forward', recurrent_activation: 'relu' }))
+      .toThrow(/recurrent activation must be sigmoid or hard_sigmoid, got relu/);
+  });
+
   it('works in a symbolic model and survives a JSON round trip', async () => {
     const x = tf.input({ shape: [null, 5] });
     const m = tf.input({ shape: [null] });
