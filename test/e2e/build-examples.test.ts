@@ -4,6 +4,7 @@
  * that type-checks under `strict`, a manifest with the keys and shapes of
  * API.md, and one commented fill per `fills` entry.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   inPool,
   literalValue,
   outDir,
+  parentOf,
   parseTs,
   removeOut,
   requireDist,
@@ -328,5 +330,110 @@ describe('fill comments in the generated .ts', () => {
       const producer = calls.find((c) => ts.isVariableStatement(c.statement) && c.statement.declarationList.declarations[0]!.name.getText() === xLocal);
       expect(stringValue(producer?.args[0])).toBe(entry.value);
     });
+  });
+});
+
+// ---------------------------------------------------------------- plain Node, other targets, --model
+
+/** Imports each built module in a plain `node` process (no vitest transform) and predicts a padded batch. */
+const CHILD = `import { pathToFileURL } from 'node:url';
+import { padBatch } from 'seqnet';
+const out = {};
+for (const path of process.argv.slice(2)) {
+  const m = await import(pathToFileURL(path).href);
+  const model = m.createModel({ seed: 1 });
+  const time = new Set(m.manifest.inputs.filter((i) => i.mask).map((i) => i.shape[1]));
+  const make = (shape, len, value) => {
+    const [d, ...rest] = shape;
+    if (d === undefined) return value();
+    const n = typeof d === 'number' ? d : time.has(d) ? len : 1;
+    return Array.from({ length: n }, () => make(rest, len, value));
+  };
+  const samples = [3, 1].map((len) => {
+    const s = {};
+    for (const i of m.manifest.inputs) if (i.mask) s[i.name] = make(i.shape.slice(1), len, i.dtype === 'int32' ? () => 7 : () => 0.5);
+    return s;
+  });
+  const batch = padBatch(samples, m.manifest);
+  const result = model.predict(batch.inputs);
+  out[m.manifest.name] = Object.fromEntries(Object.entries(result).map(([k, t]) => [k, { shape: t.shape, finite: Array.from(t.dataSync()).every(Number.isFinite) }]));
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+function runNode(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+describe('the built .js in plain Node', () => {
+  it('imports (resolving `seqnet` by self-reference) and predicts every declared output with its mask', async () => {
+    const script = join(second, 'predict.mjs');
+    writeFileSync(script, CHILD);
+    const r = await runNode(script, EXAMPLE_FILES.map((f) => join(second, `${bases.get(f)}.js`)));
+    expect(r.code, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as Record<string, Record<string, { shape: number[]; finite: boolean }>>;
+    for (const f of EXAMPLE_FILES) {
+      const m = manifestOf(f);
+      const outputs = got[m.name]!;
+      expect(Object.keys(outputs).sort()).toEqual(m.outputs.flatMap((o) => (o.masked ? [o.name, `${o.name}_mask`] : [o.name])).sort());
+      for (const o of m.outputs) {
+        expect(outputs[o.name]!.finite, `${m.name}.${o.name}`).toBe(true);
+        expect(outputs[o.name]!.shape[0]).toBe(2);
+        expect(outputs[o.name]!.shape.length).toBe(o.shape.length);
+        // Integer dims are the declared sizes.
+        o.shape.forEach((d, i) => typeof d === 'number' && expect(outputs[o.name]!.shape[i], `${m.name}.${o.name}[${i}]`).toBe(d));
+        if (o.masked) expect(outputs[`${o.name}_mask`]!.shape).toEqual(outputs[o.name]!.shape.slice(0, 2));
+      }
+    }
+  });
+});
+
+describe('build options', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = outDir('build-options');
+    writeFileSync(join(dir, 'two.seqnet'), 'model A { input x: f32[B, T, 2] masked by zeros, padded post; h = relu(x); output h; }\nmodel B { input x: f32[B, T, 2] masked by zeros, padded post; h = tanh(x); output h; }\n');
+  });
+  afterAll(() => removeOut(dir));
+
+  it('--model NAME builds that model only; a file with several models needs it (a diagnostic, exit 1)', async () => {
+    const [none, b, c] = await inPool([
+      () => runCli(['build', 'two.seqnet', '-o', 'none'], dir),
+      () => runCli(['build', 'two.seqnet', '--model', 'B', '-o', 'b'], dir),
+      () => runCli(['build', 'two.seqnet', '--model', 'C', '-o', 'c'], dir),
+    ]);
+    expect(none!.code).toBe(1);
+    expect(none!.stderr).toMatch(/error SN0211: .*--model/);
+    expect(c!.code).toBe(1);
+    expect(c!.stderr).toMatch(/error SN0212: .*no model `C`/);
+    expect(readdirSync(dir).sort()).toEqual(['b', 'two.seqnet']);
+    expect(b!.code, b!.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'b')).sort()).toEqual(['b.d.ts', 'b.js', 'b.manifest.json', 'b.ts']);
+    expect(readFileSync(join(dir, 'b', 'b.ts'), 'utf8')).toContain('builder.layer("h", "tanh"');
+  });
+
+  it('--target web writes the same module but for loadModel(url), and it type-checks under strict', async () => {
+    const [node, web] = await inPool([
+      () => runCli(['build', 'two.seqnet', '--model', 'A', '-o', 'node'], dir),
+      () => runCli(['build', 'two.seqnet', '--model', 'A', '--target', 'web', '-o', 'web'], dir),
+    ]);
+    expect(node!.code, node!.stderr).toBe(0);
+    expect(web!.code, web!.stderr).toBe(0);
+    const a = readFileSync(join(dir, 'node', 'a.ts'), 'utf8');
+    const w = readFileSync(join(dir, 'web', 'a.ts'), 'utf8');
+    const load = /\/\*\*[^\n]*\*\/\nexport function loadModel[\s\S]*$/;
+    expect(w.replace(load, '')).toBe(a.replace(load, ''));
+    expect(w).toMatch(/export function loadModel\(url: string\): Promise<CompiledModel> \{\n {2}return loadSaved\(url\);\n\}\n$/);
+    expect(readFileSync(join(dir, 'web', 'a.manifest.json'), 'utf8')).toBe(readFileSync(join(dir, 'node', 'a.manifest.json'), 'utf8'));
+    const tc = typecheck([join(dir, 'web', 'a.ts')], parentOf(join(dir, 'web')));
+    expect(tc.diagnostics, tc.diagnostics.join('\n')).toEqual([]);
   });
 });
