@@ -1,0 +1,503 @@
+/**
+ * Training-step speed of seqnet's masked models against tfjs-layers
+ * (issue 7, items 1-4 and 6): every comparison in this process, the
+ * variants interleaved round by round (A B C, then C B A, ...) after
+ * warm-up rounds, medians with min and max, ratios of medians.
+ *
+ * - maskingOverhead: seqnet / the same layers in tfjs-layers without any
+ *   masking (goal <= 1.10);
+ * - vsTfjsLayers: tfjs-layers with Masking(0) / seqnet (goal >= 2.0);
+ * - bucketRatio: one `fit` epoch with length buckets / the same epoch padded
+ *   to 200 (goal <= 0.6);
+ * - gruFlopsRatio: achieved FLOP/s of a GRU training step / FLOP/s of one
+ *   large matMul.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkSource, loadBuiltins, type Builtins } from '../src/check/program.js';
+import { packageRoot, readSpecs } from '../src/cli/files.js';
+import { renderText } from '../src/diagnostics/render.js';
+import { SourceFile } from '../src/diagnostics/span.js';
+import { instantiate } from '../src/emit/instantiate.js';
+import { insertFills } from '../src/rewrite/fills.js';
+import { type CompiledModel, type Sample, tf } from '../src/runtime/index.js';
+import { planBatches, seededRandom } from '../src/runtime/data.js';
+import { baselineStep, classifierBaseline, CLASSIFIER, registerConvFilterGrad, TAGGER, taggerBaseline } from './baselines.js';
+import { round, summarize, type Summary } from './stats.js';
+
+// ------------------------------------------------------------ models
+
+let builtins: Builtins | undefined;
+
+/** Compiles the first model of `text` in-process (check, fills, instantiate), with seeded weights. */
+export function compileSeqnet(text: string, seed = 7, name = 'bench.seqnet'): CompiledModel {
+  builtins ??= loadBuiltins(readSpecs());
+  const checked = checkSource(new SourceFile(name, text), builtins);
+  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(errors.map(renderText).join('\n'));
+  return instantiate(insertFills(checked.models[0]!), { seed });
+}
+
+function example(name: string): string {
+  return readFileSync(join(packageRoot(), 'examples', `${name}.seqnet`), 'utf8');
+}
+
+/**
+ * examples/tagger.seqnet (LANGUAGE.md section 1) with `reset_after: false`:
+ * tfjs-layers' GRU has no reset_after, so this is the variant with its
+ * equations and weight shapes. `resetAfter: true` gives the example as written.
+ */
+export function taggerText(resetAfter = false): string {
+  const text = example('tagger');
+  if (resetAfter) return text;
+  const call = 'gru(h, units: 128)';
+  if (!text.includes(call)) throw new Error(`bench: examples/tagger.seqnet no longer contains \`${call}\``);
+  return text.replace(call, 'gru(h, units: 128, reset_after: false)');
+}
+
+export const classifierText = (): string => example('classifier');
+
+/** The GRU of the tagger alone (64 channels in, as after the conv), for FLOP counting. */
+const GRU_ONLY = `model GruStep {
+  input x: f32[B, T, 64] masked by lengths(n);
+  input n: i32[B];
+  target y: i32[B, T];
+  r = gru(x, units: 128, reset_after: false);
+  logits = dense(r, units: 10);
+  output logits;
+  loss crossentropy(logits, y, from_logits: true);
+}`;
+
+// -------------------------------------------------------------- data
+
+/** Lengths uniform in 1..T (seeded). */
+export function uniformLengths(B: number, T: number, random: () => number): number[] {
+  return Array.from({ length: B }, () => 1 + Math.floor(random() * T));
+}
+
+function normal(random: () => number): number {
+  // Box-Muller; never exactly 0, so that `masked by zeros` sees every real step.
+  const u = 1 - random();
+  const v = random();
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return z === 0 ? 1e-3 : z;
+}
+
+/** One padded batch (zeros after each row's length), as both sides take it. */
+export interface Batch {
+  readonly lengths: number[];
+  /** seqnet inputs and targets. */
+  readonly inputs: Record<string, tf.Tensor>;
+  readonly targets: Record<string, tf.Tensor>;
+  /** tfjs-layers: the same x, and sparse targets as float32 with a trailing 1. */
+  readonly x: tf.Tensor;
+  readonly y: tf.Tensor;
+  dispose(): void;
+}
+
+function batch(inputs: Record<string, tf.Tensor>, targets: Record<string, tf.Tensor>, x: tf.Tensor, y: tf.Tensor, lengths: number[]): Batch {
+  return {
+    lengths,
+    inputs,
+    targets,
+    x,
+    y,
+    dispose: () => tf.dispose([...Object.values(inputs), ...Object.values(targets), y]),
+  };
+}
+
+export function taggerBatch(B: number, T: number, seed: number, lengths?: number[]): Batch {
+  const random = seededRandom(seed);
+  const L = lengths ?? uniformLengths(B, T, random);
+  const C = TAGGER.features;
+  const xv = new Float32Array(B * T * C);
+  const yv = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < L[b]!; t++) {
+      for (let c = 0; c < C; c++) xv[(b * T + t) * C + c] = normal(random);
+      yv[b * T + t] = Math.floor(random() * TAGGER.classes);
+    }
+  }
+  const x = tf.tensor3d(xv, [B, T, C]);
+  const y = tf.tensor2d(yv, [B, T], 'int32');
+  return batch({ x }, { y }, x, tf.tidy(() => tf.expandDims(tf.cast(y, 'float32'), -1)), L);
+}
+
+export function classifierBatch(B: number, T: number, seed: number): Batch {
+  const random = seededRandom(seed);
+  const L = uniformLengths(B, T, random);
+  const C = CLASSIFIER.features;
+  const xv = new Float32Array(B * T * C);
+  for (let b = 0; b < B; b++) for (let t = 0; t < L[b]!; t++) for (let c = 0; c < C; c++) xv[(b * T + t) * C + c] = normal(random);
+  const labels = Int32Array.from(L, () => Math.floor(random() * CLASSIFIER.classes));
+  const x = tf.tensor3d(xv, [B, T, C]);
+  const n = tf.tensor1d(Int32Array.from(L), 'int32');
+  const label = tf.tensor1d(labels, 'int32');
+  return batch({ x, n }, { label }, x, tf.tensor2d(Float32Array.from(labels), [B, 1]), L);
+}
+
+function gruBatch(B: number, T: number, seed: number): Batch {
+  const random = seededRandom(seed);
+  const L = Array.from({ length: B }, () => T);
+  const x = tf.tensor3d(Float32Array.from({ length: B * T * 64 }, () => normal(random)), [B, T, 64]);
+  const n = tf.tensor1d(Int32Array.from(L), 'int32');
+  const y = tf.tensor2d(Int32Array.from({ length: B * T }, () => Math.floor(random() * 10)), [B, T], 'int32');
+  return batch({ x, n }, { y }, x, tf.zeros([1]), L);
+}
+
+// ------------------------------------------------------------ timing
+
+export interface Variant {
+  readonly name: string;
+  readonly step: () => number | Promise<number>;
+  /** Warm-up and measured steps of this variant when they differ from the call's (a cheap variant can take more). */
+  readonly warmup?: number;
+  readonly reps?: number;
+}
+
+export interface Timed {
+  readonly ms: Summary;
+  readonly times: number[];
+  /** The loss of the last step (seqnet: masked; tfjs-layers: over every step). */
+  readonly lastLoss: number;
+}
+
+/**
+ * Runs the variants round by round, alternating their order (A B C, C B A,
+ * ...): warm-up rounds first, unrecorded, then measured rounds. A variant
+ * with its own `warmup`/`reps` takes part in as many rounds of each kind.
+ */
+export async function interleave(variants: readonly Variant[], warmup: number, reps: number, log?: (line: string) => void): Promise<Record<string, Timed>> {
+  const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const losses = new Map<string, number>();
+  const phases: [string, number, (v: Variant) => number][] = [
+    ['warm-up', Math.max(...variants.map((v) => v.warmup ?? warmup)), (v) => v.warmup ?? warmup],
+    ['round', Math.max(...variants.map((v) => v.reps ?? reps)), (v) => v.reps ?? reps],
+  ];
+  let parity = 0;
+  for (const [phase, rounds, count] of phases) {
+    for (let round = 0; round < rounds; round++) {
+      const active = variants.filter((v) => round < count(v));
+      const order = parity++ % 2 === 0 ? active : [...active].reverse();
+      const line: string[] = [];
+      for (const v of order) {
+        const t0 = performance.now();
+        const loss = await v.step();
+        const ms = performance.now() - t0;
+        if (!Number.isFinite(loss)) throw new Error(`bench: ${v.name} gave loss ${loss}`);
+        losses.set(v.name, loss);
+        if (phase === 'round') times.get(v.name)!.push(ms);
+        line.push(`${v.name} ${ms.toFixed(0)} ms`);
+      }
+      log?.(`    ${phase} ${round + 1}: ${line.join(', ')}`);
+    }
+  }
+  const out: Record<string, Timed> = {};
+  for (const v of variants) {
+    const ts = times.get(v.name)!;
+    out[v.name] = { ms: summarize(ts), times: ts.map((t) => round(t, 1)), lastLoss: round(losses.get(v.name)!, 5) };
+  }
+  return out;
+}
+
+// --------------------------------------------------- the comparisons
+
+export interface WorkloadResult {
+  readonly workload: string;
+  readonly backend: string;
+  readonly batch: number;
+  readonly T: number;
+  readonly realStepFraction: number;
+  /** The batch's longest row: where seqnet's recurrence stops. */
+  readonly longestRow: number;
+  readonly warmup: number;
+  readonly reps: number;
+  readonly seqnetWarmup?: number;
+  readonly seqnetReps?: number;
+  /** seqnet, tfjs-layers without masking, tfjs-layers with Masking(0): step times in ms. */
+  readonly seqnet: Timed;
+  readonly plain: Timed;
+  readonly masking: Timed;
+  /** seqnet / plain. */
+  readonly maskingOverhead: number;
+  /** masking / seqnet. */
+  readonly vsTfjsLayers: number;
+}
+
+export interface WorkloadSpec {
+  readonly workload: 'tagger' | 'classifier';
+  readonly T: number;
+  readonly warmup: number;
+  readonly reps: number;
+  /** seqnet's own warm-up and measured steps, when it can afford more than the baselines. */
+  readonly seqnetWarmup?: number;
+  readonly seqnetReps?: number;
+}
+
+const B = 32;
+
+export async function compareWorkload(spec: WorkloadSpec, log: (line: string) => void): Promise<WorkloadResult> {
+  const tagger = spec.workload === 'tagger';
+  const seqnet = compileSeqnet(tagger ? taggerText() : classifierText());
+  const plain = tagger ? taggerBaseline(false) : classifierBaseline(false);
+  const masking = tagger ? taggerBaseline(true) : classifierBaseline(true);
+  const data = tagger ? taggerBatch(B, spec.T, 11 + spec.T) : classifierBatch(B, spec.T, 13 + spec.T);
+  const optimizer = tf.train.adam(1e-3);
+  const before = tf.memory().numTensors;
+  try {
+    const own = spec.seqnetReps !== undefined || spec.seqnetWarmup !== undefined ? `; seqnet ${spec.seqnetWarmup ?? spec.warmup} + ${spec.seqnetReps ?? spec.reps}` : '';
+    log(`  ${spec.workload} B=${B} T=${spec.T} on ${tf.getBackend()} (${spec.warmup} warm-up + ${spec.reps} measured rounds${own})`);
+    const timed = await interleave(
+      [
+        {
+          name: 'seqnet',
+          step: () => seqnet.trainStep(data.inputs, data.targets, optimizer),
+          ...(spec.seqnetWarmup !== undefined ? { warmup: spec.seqnetWarmup } : {}),
+          ...(spec.seqnetReps !== undefined ? { reps: spec.seqnetReps } : {}),
+        },
+        { name: 'plain', step: () => baselineStep(plain, data.x, data.y) },
+        { name: 'masking', step: () => baselineStep(masking, data.x, data.y) },
+      ],
+      spec.warmup,
+      spec.reps,
+      log,
+    );
+    const leaked = tf.memory().numTensors - before;
+    if (leaked > 0) log(`    note: ${leaked} tensors more than before the rounds (optimizer state)`);
+    const s = timed['seqnet']!;
+    const p = timed['plain']!;
+    const m = timed['masking']!;
+    return {
+      workload: spec.workload,
+      backend: tf.getBackend(),
+      batch: B,
+      T: spec.T,
+      realStepFraction: round(data.lengths.reduce((a, b) => a + b, 0) / (B * spec.T)),
+      longestRow: Math.max(...data.lengths),
+      warmup: spec.warmup,
+      reps: spec.reps,
+      ...(spec.seqnetWarmup !== undefined ? { seqnetWarmup: spec.seqnetWarmup } : {}),
+      ...(spec.seqnetReps !== undefined ? { seqnetReps: spec.seqnetReps } : {}),
+      seqnet: s,
+      plain: p,
+      masking: m,
+      maskingOverhead: round(s.ms.median / p.ms.median),
+      vsTfjsLayers: round(m.ms.median / s.ms.median),
+    };
+  } finally {
+    data.dispose();
+    optimizer.dispose();
+    seqnet.dispose();
+    plain.dispose();
+    masking.dispose();
+  }
+}
+
+/** The tagger as LANGUAGE.md writes it (reset_after: true, which tfjs-layers lacks): seqnet only. */
+export async function taggerAsWritten(T: number, warmup: number, reps: number, log: (line: string) => void): Promise<Timed> {
+  const seqnet = compileSeqnet(taggerText(true));
+  const data = taggerBatch(B, T, 11 + T);
+  const optimizer = tf.train.adam(1e-3);
+  try {
+    log(`  tagger as written (reset_after: true) B=${B} T=${T}, seqnet only`);
+    return (await interleave([{ name: 'seqnet', step: () => seqnet.trainStep(data.inputs, data.targets, optimizer) }], warmup, reps, log))['seqnet']!;
+  } finally {
+    data.dispose();
+    optimizer.dispose();
+    seqnet.dispose();
+  }
+}
+
+export interface TrainingResults {
+  readonly backend: string;
+  readonly convNote: string;
+  readonly workloads: WorkloadResult[];
+  readonly taggerAsWritten?: Timed & { readonly T: number };
+}
+
+export async function benchTraining(specs: readonly WorkloadSpec[], log: (line: string) => void, asWritten?: { T: number; warmup: number; reps: number }): Promise<TrainingResults> {
+  const convNote = await registerConvFilterGrad();
+  const workloads: WorkloadResult[] = [];
+  for (const spec of specs) workloads.push(await compareWorkload(spec, log));
+  const written = asWritten === undefined ? undefined : { T: asWritten.T, ...(await taggerAsWritten(asWritten.T, asWritten.warmup, asWritten.reps, log)) };
+  return { backend: tf.getBackend(), convNote, workloads, ...(written ? { taggerAsWritten: written } : {}) };
+}
+
+// ------------------------------------------------------ bucketing (4)
+
+function taggerSamples(count: number, maxT: number, seed: number): Sample[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const L = 1 + Math.floor(random() * maxT);
+    const x = Array.from({ length: L }, () => Array.from({ length: TAGGER.features }, () => normal(random)));
+    const y = Array.from({ length: L }, () => Math.floor(random() * TAGGER.classes));
+    return { x, y };
+  });
+}
+
+/** The same sample with zero steps appended up to `T` (its real length is still read from the zeros). */
+function padSample(s: Sample, T: number): Sample {
+  const x = s['x'] as number[][];
+  const y = s['y'] as number[];
+  const zeros = new Array<number>(TAGGER.features).fill(0);
+  return { x: [...x, ...Array.from({ length: T - x.length }, () => zeros)], y: [...y, ...new Array<number>(T - y.length).fill(0)] };
+}
+
+export interface EpochRun {
+  readonly seconds: number;
+  readonly batches: number;
+  /** Time steps the batches were padded to, summed over batches. */
+  readonly paddedSteps: number;
+  /** The epoch's masked training loss (over every real step) and the masked loss of the trained model on the same samples. */
+  readonly trainLoss: number;
+  readonly finalLoss: number;
+}
+
+export interface BucketResults {
+  readonly samples: number;
+  readonly maxT: number;
+  readonly batchSize: number;
+  readonly runs: number;
+  readonly bucketed: EpochRun & { readonly buckets: number | boolean };
+  readonly padded: EpochRun;
+  /** The median bucketed epoch time / the median padded epoch time. */
+  readonly bucketRatio: number;
+  readonly bucketedTimes: number[];
+  readonly paddedTimes: number[];
+  /** With one batch per bucket (`buckets: 1`), for comparison. */
+  readonly oneBatchPerBucket?: { readonly seconds: number; readonly ratio: number; readonly finalLoss: number };
+}
+
+async function epoch(samples: readonly Sample[], buckets: boolean | number, evalSamples: readonly Sample[]): Promise<EpochRun> {
+  const model = compileSeqnet(taggerText(), 21);
+  let batches = 0;
+  let paddedSteps = 0;
+  try {
+    const t0 = performance.now();
+    const h = await model.fit(samples, {
+      epochs: 1,
+      batchSize: B,
+      buckets,
+      seed: 3,
+      verbose: 0,
+      optimizer: 'adam',
+      onProgress: () => {
+        batches++;
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    // The padded length of each batch, from the same plan fit used (same seed).
+    paddedSteps = planLengths(samples, buckets);
+    const final = await model.evaluate(evalSamples, { batchSize: B });
+    return { seconds: round(seconds), batches, paddedSteps, trainLoss: round(h.history.loss[0]!, 5), finalLoss: round(final.loss, 5) };
+  } finally {
+    model.dispose();
+  }
+}
+
+function planLengths(samples: readonly Sample[], buckets: boolean | number): number {
+  // Mirrors fit's first epoch plan: the same seeded shuffle as runFit.
+  const random = seededRandom(3);
+  const lengths = samples.map((s) => (s['x'] as unknown[]).length);
+  const plan = planBatchesOf(lengths, random, buckets);
+  return plan.reduce((a, idx) => a + Math.max(...idx.map((i) => lengths[i]!)), 0);
+}
+
+function planBatchesOf(lengths: number[], random: () => number, buckets: boolean | number): number[][] {
+  const bucket = buckets !== false && buckets !== 0;
+  return planBatches(lengths, B, random, { bucket, ...(typeof buckets === 'number' ? { bucketBatches: buckets } : {}), shuffle: true });
+}
+
+export async function benchBuckets(log: (line: string) => void, runs = 2, count = 512, maxT = 200): Promise<BucketResults> {
+  const samples = taggerSamples(count, maxT, 99);
+  const padded = samples.map((s) => padSample(s, maxT));
+  log(`  fit: one epoch of ${count} tagger sequences (lengths 1..${maxT}), batch ${B}, on ${tf.getBackend()}: buckets vs padded to ${maxT} (${runs} runs each, fresh model each run)`);
+  const bucketed: EpochRun[] = [];
+  const full: EpochRun[] = [];
+  for (let r = 0; r < runs; r++) {
+    // Alternate which goes first.
+    const pair = r % 2 === 0 ? ['padded', 'bucketed'] : ['bucketed', 'padded'];
+    for (const which of pair) {
+      const run = which === 'padded' ? await epoch(padded, false, samples) : await epoch(samples, true, samples);
+      (which === 'padded' ? full : bucketed).push(run);
+      log(`    ${which}: ${run.seconds.toFixed(2)} s, ${run.batches} batches, ${run.paddedSteps} padded steps, train loss ${run.trainLoss}, final masked loss ${run.finalLoss}`);
+    }
+  }
+  const one = await epoch(samples, 1, samples);
+  log(`    buckets: 1 (one batch per bucket): ${one.seconds.toFixed(2)} s, ${one.paddedSteps} padded steps, final masked loss ${one.finalLoss}`);
+  const med = (xs: EpochRun[]) => summarize(xs.map((x) => x.seconds)).median;
+  const pick = (xs: EpochRun[]) => xs[0]!;
+  return {
+    samples: count,
+    maxT,
+    batchSize: B,
+    runs,
+    bucketed: { ...pick(bucketed), seconds: med(bucketed), buckets: true },
+    padded: { ...pick(full), seconds: med(full) },
+    bucketRatio: round(med(bucketed) / med(full)),
+    bucketedTimes: bucketed.map((x) => x.seconds),
+    paddedTimes: full.map((x) => x.seconds),
+    oneBatchPerBucket: { seconds: one.seconds, ratio: round(one.seconds / med(full)), finalLoss: one.finalLoss },
+  };
+}
+
+// ---------------------------------------------------------- FLOPs (6)
+
+export interface FlopsResults {
+  readonly backend: string;
+  readonly gru: { readonly batch: number; readonly T: number; readonly channels: number; readonly units: number; readonly gflopPerStep: number; readonly ms: Summary; readonly gflops: number };
+  readonly matMul: { readonly n: number; readonly ms: Summary; readonly gflops: number };
+  readonly gruFlopsRatio: number;
+  readonly note: string;
+}
+
+export async function benchFlops(log: (line: string) => void, T = 200, reps = 5): Promise<FlopsResults> {
+  const C = 64;
+  const U = 128;
+  const model = compileSeqnet(GRU_ONLY, 5);
+  const data = gruBatch(B, T, 17);
+  const optimizer = tf.train.adam(1e-3);
+  const n = 1024;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  try {
+    log(`  FLOP/s on ${tf.getBackend()}: GRU(${U}) training step over ${C} channels, B=${B}, T=${T}, every row real; vs matMul ${n}x${n}x${n}`);
+    const timed = await interleave(
+      [
+        { name: 'gru', step: () => model.trainStep(data.inputs, data.targets, optimizer) },
+        {
+          name: 'matMul',
+          step: () => {
+            const c = tf.matMul(a, b);
+            const v = c.dataSync()[0]!;
+            c.dispose();
+            return v;
+          },
+        },
+      ],
+      2,
+      reps,
+      log,
+    );
+    // Matrix products only: forward x W (C x 3U) and h U (U x 3U) per step and row, the dense head (U x 10);
+    // the backward pass does two products of each size (input and weight gradients): 3x the forward.
+    const forward = 2 * B * T * (3 * U * (C + U) + U * 10);
+    const gflopPerStep = (3 * forward) / 1e9;
+    const gru = timed['gru']!.ms;
+    const mm = timed['matMul']!.ms;
+    const gruGflops = gflopPerStep / (gru.median / 1000);
+    const mmGflops = (2 * n ** 3) / 1e9 / (mm.median / 1000);
+    return {
+      backend: tf.getBackend(),
+      gru: { batch: B, T, channels: C, units: U, gflopPerStep: round(gflopPerStep), ms: gru, gflops: round(gruGflops) },
+      matMul: { n, ms: mm, gflops: round(mmGflops) },
+      gruFlopsRatio: round(gruGflops / mmGflops),
+      note: 'FLOPs count matrix products only (3x the forward products for a training step); element-wise gate math, the loss and Adam are not counted',
+    };
+  } finally {
+    tf.dispose([a, b]);
+    data.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
