@@ -2,9 +2,9 @@
  * The recurrences written as plain, differentiable tfjs ops, straight from
  * the equations: the tape computes their gradients. They are the reference
  * the hand-written backward passes are tested against, and the "tape"
- * lever of the benchmark. Same step plan (skipped all-masked steps) and the
- * same input projection hoisting (per chunk of steps: WASM's Slice copies
- * its whole input per call, so unstacking a whole-sequence projection is
+ * lever of the benchmark. Same step plan (all-masked steps skipped); the
+ * input projection is hoisted per chunk of steps (WASM's Slice copies its
+ * whole input per call, so unstacking a whole-sequence projection is
  * quadratic in T).
  */
 import { tf } from '../tf.js';
