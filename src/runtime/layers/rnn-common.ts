@@ -132,7 +132,7 @@ export function assembleSequence(plan: StepPlan, outputs: readonly tf.Tensor3D[]
   return tf.transpose(k.concat(byStep, 0), [1, 0, 2]);
 }
 
-/** The per-step `[1, B, F]` rows of a `[B, T, F]` gradient, time-major, as JS arrays. */
+/** The rows `[1, B, F]` of a `[B, T, F]` gradient at step t, from one read-back (no per-step Slice). */
 export function stepGradients(dy: tf.Tensor3D, plan: StepPlan): (t: number) => tf.Tensor3D {
   const data = dy.dataSync();
   const [batch, time, features] = dy.shape;
