@@ -72,6 +72,20 @@ export function dimEnv(model: IrModel, B: number, T: number): (name: string) => 
   return (name) => (batch.has(name) ? B : time.has(name) || name === 'L' ? T : 3);
 }
 
+/**
+ * The time length a model fixes, when its masked inputs declare a constant
+ * time dim (`f32[B, 12, C]`): every batch then has that many steps, and no
+ * batch can have more (R2b does not apply).
+ */
+export function fixedTime(model: IrModel): number | undefined {
+  for (const n of model.nodes) {
+    if (n.kind !== 'input' || !n.maskSource) continue;
+    const d1 = n.type.dims[1];
+    if (d1 && d1.isConstant) return d1.evaluate(() => 0);
+  }
+  return undefined;
+}
+
 function evalDims(dims: readonly Dim[], env: (n: string) => number): number[] {
   return dims.map((d) => d.evaluate(env));
 }
@@ -290,12 +304,12 @@ export function repad(model: IrModel, batch: Batch, hostile: Hostile): Batch {
 
 /**
  * The same batch with `extra` more padded steps (R2b): appended for `post`
- * and `holes`, prepended for `pre`. Targets grow with their mask.
+ * and `holes`, prepended for `pre`. Targets grow with their mask. Works on
+ * the batch's own shapes, so it also pads a compressed row (R1) back to a
+ * model's fixed time length.
  */
 export function extend(model: IrModel, batch: Batch, extra: number, hostile: Hostile): Batch {
   const T2 = batch.T + extra;
-  const env = dimEnv(model, batch.B, T2);
-  const envOld = dimEnv(model, batch.B, batch.T);
   const tensors: Batch['tensors'] = new Map();
   const real = new Map<string, boolean[][]>();
   const roots = new Map(model.masks.filter((m) => !m.parent).map((m) => [m.id, m]));
@@ -304,6 +318,7 @@ export function extend(model: IrModel, batch: Batch, extra: number, hostile: Hos
     real.set(id, rows.map((row) => (pre ? [...new Array<boolean>(extra).fill(false), ...row] : [...row, ...new Array<boolean>(extra).fill(false)])));
   }
   const inputs = model.nodes.filter((n): n is InputNode => n.kind === 'input');
+  /** The layout of an input's time axis (axis 1 of length batch.T), or undefined when it has none. */
   const layoutOf = (n: InputNode): string | undefined => {
     if (n.maskSource) return n.maskSource.mask.layout;
     if (n.role === 'mask') return inputs.find((x) => x.maskSource?.aux === n.name)?.maskSource?.mask.layout;
@@ -313,15 +328,13 @@ export function extend(model: IrModel, batch: Batch, extra: number, hostile: Hos
   let k = 7;
   for (const n of inputs) {
     const src = batch.tensors.get(n.name)!;
-    const newShape = n.type.dims.map((d) => d.evaluate(env));
-    const oldShape = n.type.dims.map((d) => d.evaluate(envOld));
-    if (n.role === 'lengths' || newShape.length < 2 || newShape[1] === oldShape[1]) {
+    const layout = n.role === 'lengths' ? undefined : layoutOf(n);
+    if (layout === undefined || src.shape.length < 2 || extra === 0) {
       tensors.set(n.name, src);
       continue;
     }
-    const pre = layoutOf(n) === 'pre';
-    const t0 = oldShape[1]!;
-    const add = newShape[1]! - t0;
+    const pre = layout === 'pre';
+    const t0 = src.shape[1]!;
     const per = src.data.length / (batch.B * t0);
     const origin = n.maskSource?.mask.origin;
     const padValue = origin?.kind === 'zeros' ? 0 : origin?.kind === 'value' ? origin.value : undefined;
@@ -335,10 +348,12 @@ export function extend(model: IrModel, batch: Batch, extra: number, hostile: Hos
     for (let b = 0; b < batch.B; b++) {
       const row = src.data.slice(b * t0 * per, (b + 1) * t0 * per);
       const pad: number[] = [];
-      for (let i = 0; i < add * per; i++) pad.push(fillFor());
+      for (let i = 0; i < extra * per; i++) pad.push(fillFor());
       data.push(...(pre ? [...pad, ...row] : [...row, ...pad]));
     }
-    tensors.set(n.name, { shape: newShape, dtype: src.dtype, data });
+    const shape = [...src.shape];
+    shape[1] = t0 + extra;
+    tensors.set(n.name, { shape, dtype: src.dtype, data });
   }
   return { T: T2, B: batch.B, tensors, real };
 }

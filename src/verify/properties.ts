@@ -36,6 +36,8 @@ export interface Violation {
 export interface CheckOptions {
   /** Also check R2 in training mode (skipped for models with dropout, which is random there). */
   readonly training: boolean;
+  /** The model's constant time length, if it has one: R1 pads the compressed row back to it, and R2b does not apply. */
+  readonly fixedT?: number;
 }
 
 interface Arr {
@@ -43,7 +45,8 @@ interface Arr {
   data: Float32Array | Int32Array | Uint8Array;
 }
 
-function toTensors(model: IrModel, batch: Batch): { inputs: Record<string, tf.Tensor>; targets: Record<string, tf.Tensor> } {
+/** A batch as the tensors `predict` (inputs) and `gradients` (targets) take. */
+export function toTensors(model: IrModel, batch: Batch): { inputs: Record<string, tf.Tensor>; targets: Record<string, tf.Tensor> } {
   const inputs: Record<string, tf.Tensor> = {};
   const targets: Record<string, tf.Tensor> = {};
   for (const n of model.nodes) {
@@ -278,7 +281,9 @@ export function checkCase(model: IrModel, compiled: CompiledModel, c: Case, opts
       const rootReal = [...batch.real.values()][0]!;
       for (let b = 0; b < batch.B; b++) {
         if (!rootReal[b]!.some(Boolean)) continue;
-        const single = run(model, compiled, compressRow(model, batch, b), false, false);
+        const alone = compressRow(model, batch, b);
+        // A model with a constant time dim takes no other length: the row alone is padded back to it (R1 with R2b).
+        const single = run(model, compiled, opts.fixedT === undefined ? alone : extend(model, alone, opts.fixedT - alone.T, c.hostile), false, false);
         for (const o of model.outputs) {
           const masked = outputMask(model, o.name) !== undefined;
           const v = compareOutput('R1', 'inference', o.name, single.outputs[o.name]!, masked ? single.outputs[`${o.name}_mask`] : undefined, base.outputs[o.name]!, masked ? base.outputs[`${o.name}_mask`] : undefined, [[0, b]]);
@@ -299,6 +304,7 @@ export function checkCase(model: IrModel, compiled: CompiledModel, c: Case, opts
       const content = run(model, compiled, repad(model, batch, other), training, withLoss);
       const v1 = finiteRun(content, mode) ?? compareRuns('R2a', mode, model, ref, content);
       if (v1) return v1;
+      if (opts.fixedT !== undefined) continue;
       const longer = run(model, compiled, extend(model, batch, c.extra, other), training, withLoss);
       const v2 = finiteRun(longer, mode) ?? compareRuns('R2b', mode, model, ref, longer);
       if (v2) return v2;

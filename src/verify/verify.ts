@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { IrModel } from '../check/ir.js';
 import type { CompiledModel } from '../runtime/compiled-model.js';
-import { describeBatch, makeBatch, type Case } from './batch.js';
+import { describeBatch, fixedTime, makeBatch, type Case } from './batch.js';
 import { checkCase, PROPERTY_NAMES, type Violation } from './properties.js';
 
 export interface VerifyOptions {
@@ -28,6 +28,8 @@ export interface VerifyReport {
   readonly model: string;
   readonly runs: number;
   readonly seed: number;
+  /** The model's constant time length, when it has one (then R2b does not apply). */
+  readonly fixedT?: number;
   readonly counterexample?: Counterexample;
 }
 
@@ -37,24 +39,26 @@ class PropertyFailure extends Error {
   }
 }
 
-export function caseArbitrary(maxT: number, maxB: number): fc.Arbitrary<Case> {
+/** Random cases; with `fixedT` (a model whose time dim is a constant) every batch has exactly that many steps. */
+export function caseArbitrary(maxT: number, maxB: number, fixedT?: number): fc.Arbitrary<Case> {
   return fc
     .record({
-      lengths: fc.array(fc.nat({ max: maxT }), { minLength: 1, maxLength: maxB }),
+      lengths: fc.array(fc.nat({ max: fixedT ?? maxT }), { minLength: 1, maxLength: maxB }),
       padExtra: fc.nat({ max: 3 }),
       hostile: fc.constantFrom<Case['hostile']>('nan', 'inf', 'big'),
       dataSeed: fc.nat(),
       weightSeed: fc.nat(),
       extra: fc.integer({ min: 1, max: 4 }),
     })
-    .map((r) => ({ lengths: r.lengths, T: Math.max(1, ...r.lengths) + r.padExtra, hostile: r.hostile, dataSeed: r.dataSeed, weightSeed: r.weightSeed, extra: r.extra }));
+    .map((r) => ({ lengths: r.lengths, T: fixedT ?? Math.max(1, ...r.lengths) + r.padExtra, hostile: r.hostile, dataSeed: r.dataSeed, weightSeed: r.weightSeed, extra: r.extra }));
 }
 
 /** The fixed cases every run includes: a batch with a full row and an empty one, and a batch with no real step at all. */
-function edgeCases(maxT: number): Case[] {
+function edgeCases(maxT: number, fixedT?: number): Case[] {
+  const T = fixedT ?? maxT;
   return [
-    { lengths: [maxT, 0, Math.max(1, maxT >> 1)], T: maxT, hostile: 'nan', dataSeed: 1, weightSeed: 2, extra: 2 },
-    { lengths: [0, 0], T: 3, hostile: 'inf', dataSeed: 3, weightSeed: 4, extra: 1 },
+    { lengths: [T, 0, Math.max(1, T >> 1)], T, hostile: 'nan', dataSeed: 1, weightSeed: 2, extra: 2 },
+    { lengths: [0, 0], T: fixedT ?? 3, hostile: 'inf', dataSeed: 3, weightSeed: 4, extra: 1 },
   ];
 }
 
@@ -63,19 +67,28 @@ export function verifyCompiled(model: IrModel, compiled: CompiledModel, opts: Ve
   const seed = opts.seed ?? 1;
   const maxT = opts.maxT ?? 8;
   const maxB = opts.maxB ?? 4;
-  const check = { training: opts.training ?? true };
+  const fixedT = fixedTime(model);
+  const check = { training: opts.training ?? true, fixedT };
   const report = (c: Case, v: Violation): VerifyReport => ({
     model: model.name,
     runs,
     seed,
+    fixedT,
     counterexample: { violation: v, case: c, batch: describeBatch(makeBatch(model, c)) },
   });
-  for (const c of edgeCases(maxT)) {
-    const v = checkCase(model, compiled, c, check);
+  const threw = (err: unknown): Violation => ({ property: 'R4', mode: 'inference', what: 'run', detail: `the model threw: ${err instanceof Error ? err.message : String(err)}` });
+  for (const c of edgeCases(maxT, fixedT)) {
+    // A model that throws on an edge batch gets a report, as one that throws on a random batch does.
+    let v: Violation | undefined;
+    try {
+      v = checkCase(model, compiled, c, check);
+    } catch (err) {
+      v = threw(err);
+    }
     if (v) return report(c, v);
   }
   const result = fc.check(
-    fc.property(caseArbitrary(maxT, maxB), (c) => {
+    fc.property(caseArbitrary(maxT, maxB, fixedT), (c) => {
       const v = checkCase(model, compiled, c, check);
       if (v) throw new PropertyFailure(v);
     }),
@@ -84,12 +97,10 @@ export function verifyCompiled(model: IrModel, compiled: CompiledModel, opts: Ve
   if (result.failed && result.counterexample) {
     const c = result.counterexample[0];
     const err = result.errorInstance;
-    const v = err instanceof PropertyFailure ? err.violation : checkCase(model, compiled, c, check);
-    if (v) return report(c, v);
-    const message = err instanceof Error ? err.message : String(err);
-    return report(c, { property: 'R4', mode: 'inference', what: 'run', detail: `the model threw: ${message}` });
+    if (err instanceof PropertyFailure) return report(c, err.violation);
+    return report(c, threw(err));
   }
-  return { model: model.name, runs, seed };
+  return { model: model.name, runs, seed, fixedT };
 }
 
 function num(x: number | undefined): string {
@@ -99,7 +110,10 @@ function num(x: number | undefined): string {
 }
 
 export function renderReport(r: VerifyReport, replay: string): string {
-  if (!r.counterexample) return `verify ${r.model}: R1-R4 hold on ${r.runs} random batches and weight draws (seed ${r.seed}), plus 2 edge batches\n`;
+  if (!r.counterexample) {
+    const held = r.fixedT === undefined ? 'R1-R4 hold' : `R1, R2a, R3 and R4 hold (the time dim is fixed at ${r.fixedT} steps: no batch can have more, so R2b does not apply)`;
+    return `verify ${r.model}: ${held} on ${r.runs} random batches and weight draws (seed ${r.seed}), plus 2 edge batches\n`;
+  }
   const { violation: v, case: c, batch } = r.counterexample;
   const where = [v.row !== undefined ? `row ${v.row}` : '', v.step !== undefined ? `step ${v.step}` : '', v.feature !== undefined ? `feature ${v.feature}` : ''].filter(Boolean).join(', ');
   const lines = [
