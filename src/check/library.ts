@@ -161,6 +161,9 @@ export class LayerLibrary {
     if (usesPrime && time && !containsCall(time.value, 'window')) bad("`T'` is the output time of a window; this layer's time rule has no window", decl.output.span);
     const isLoss = outLeaves.length > 0 && outLeaves.every((l) => l.kind === 'TensorType' && l.dims.length === 0);
 
+    if (isLoss && !builtin) {
+      bad(`layer \`${decl.name.name}\` has a scalar output, which makes it a loss; losses are built in`, decl.output.span, 'the built-in losses are crossentropy, binary_crossentropy, mse and mae; a declared layer returns a tensor with a batch axis');
+    }
     let impl: LayerDef['impl'];
     const implRule = rules.get('impl');
     if (implRule) {

@@ -35,6 +35,9 @@ interface Binding {
 
 const DTYPE_NAMES: readonly string[] = ['f32', 'i32', 'bool'];
 
+/** Names every JavaScript object answers to; tfjs looks inputs up by name in plain objects. */
+const OBJECT_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /** A failure already reported; the value is poisoned so that no cascade follows. */
 const POISON = Symbol('poison');
 type Result = number | typeof POISON;
@@ -81,6 +84,12 @@ export class ModelChecker {
       if (s.kind === 'Binding' && !this.laterBindings.has(s.name.name)) this.laterBindings.set(s.name.name, s.name.span);
     }
     for (const s of m.stmts) {
+      if ((s.kind === 'Input' || s.kind === 'Target') && OBJECT_KEYS.has(s.name.name)) {
+        this.report('SN0218', `an input cannot be named \`${s.name.name}\``, s.name.span, {
+          notes: [{ message: 'TensorFlow.js keeps a model\'s inputs in plain objects keyed by name, where this name is taken by every object' }],
+          help: `rename it, for example \`${s.name.name}_in\``,
+        });
+      }
       if ((s.kind === 'Binding' || s.kind === 'Input' || s.kind === 'Target') && s.name.name.startsWith('_')) {
         this.report('SN0218', `\`${s.name.name}\` starts with \`_\`, but a value name must start with a letter`, s.name.span, {
           notes: [{ message: 'TensorFlow.js names layers, inputs and weights after values (`<value>/kernel`), and rejects names that start with `_`' }],
@@ -117,6 +126,17 @@ export class ModelChecker {
           break;
         default:
           break;
+      }
+    }
+    for (const o of this.outputs) {
+      const node = this.nodes[o.node];
+      if (!node?.type.mask) continue;
+      const clash = this.outputs.find((x) => x.name === `${o.name}_mask`);
+      if (clash) {
+        this.report('SN0209', `output \`${clash.name}\` has the name of the mask of output \`${o.name}\``, clash.at.span, {
+          notes: [{ message: `\`${o.name}\` keeps a time axis, so predict returns \`${o.name}_mask\` beside it`, span: o.at.span }],
+          help: `rename the value \`${clash.name}\``,
+        });
       }
     }
     if (!m.stmts.some((s) => s.kind === 'Output')) {

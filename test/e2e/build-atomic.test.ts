@@ -90,11 +90,8 @@ describe('a failed build leaves the output folder as it was', () => {
     expect(snapshotDir(dir)).toEqual(before);
   });
 
-  // KNOWN DEFECT (src/cli/write.ts): the rollback reads a replaced file as UTF-8 text and writes
-  // that text into the new file, so bytes that are not UTF-8 are lost and the old mode (0640)
-  // becomes the new file's (0644). Moving the old files aside (rename into the temp folder) and
-  // back would keep them exactly. Remove `.fails` when fixed.
-  it.fails('when the last file cannot be put in place: earlier files come back byte for byte, with their modes', async () => {
+  // The rollback moves replaced files aside and back, so their bytes and modes are kept exactly.
+  it('when the last file cannot be put in place: earlier files come back byte for byte, with their modes', async () => {
     const dir = previousBuild('late-failure-bytes');
     mkdirSync(join(dir, 'tagger.manifest.json'));
     writeFileSync(join(dir, 'tagger.manifest.json', 'keep'), 'x');

@@ -63,7 +63,7 @@ function modelText(role: Role, n: string, model: string): { text: string; out: s
  * for feeding) or in the checker (a diagnostic, as SN0218 does for names starting with `_`).
  * Remove entries when fixed.
  */
-const KNOWN_RUNTIME_DEFECTS = new Set(['input constructor', 'input toString', 'input valueOf']);
+const KNOWN_RUNTIME_DEFECTS = new Set<string>();
 
 interface Case {
   readonly role: Role;
@@ -327,18 +327,15 @@ describe('what cannot work is a diagnostic at build time, not a crash at createM
     if (mod.manifest.targets.length) model.loss({ x }, { y: tf.zeros([1, 2, 2]) });
   }
 
-  // KNOWN DEFECT (src/check or src/runtime): outputs `a` and `a_mask` both build; predict()
-  // returns `a_mask` for the output and drops the mask of `a` (API.md: `<name>_mask` beside
-  // each output with a time axis). Needs a diagnostic. Remove `.fails` when fixed.
-  it.fails('an output named like another output\'s mask (`a` and `a_mask`)', async () => {
+  // Outputs `a` and `a_mask` would hide the mask of `a` (API.md: `<name>_mask` beside each
+  // output with a time axis): SN0209 refuses the pair.
+  it('an output named like another output\'s mask (`a` and `a_mask`)', async () => {
     await buildOrRefuse('mask-clash', 'model M {\n  input x: f32[B, T, 2] masked by zeros, padded post;\n  a = relu(x);\n  a_mask = tanh(x);\n  output a, a_mask;\n}\n');
   });
 
-  // KNOWN DEFECT (src/check or src/emit + src/runtime): a user-declared loss layer (a layer with
-  // a scalar output and an `impl`) builds, but the generated module calls builder.loss() with
-  // its name and never imports its class; createModel() throws "unknown loss kind". Either
-  // refuse it (a diagnostic) or support it. Remove `.fails` when fixed.
-  it.fails('a user-declared loss layer', async () => {
+  // A user-declared loss (a scalar output and an `impl`) is refused at its declaration (SN0215):
+  // losses are built in.
+  it('a user-declared loss layer', async () => {
     const lossJs = `import { tf } from 'seqnet';
 export class L extends tf.layers.Layer {
   static className = 'SeqnetTestLoss';
