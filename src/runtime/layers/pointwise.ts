@@ -3,6 +3,7 @@
  * `[B, C]` as well as `[B, T, C]` and never see the mask.
  */
 import { tf } from '../tf.js';
+import { matMul2d } from './matmul.js';
 import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA, activationName } from './activations.js';
 import {
   type ConfigDict,
@@ -84,7 +85,7 @@ export class SeqnetDense extends tf.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       if (x.size === 0) return tf.zeros([...x.shape.slice(0, -1), this.units]);
       const kernel = this.kernel.read();
-      let y = onLastAxis(x, (rows) => tf.matMul(rows, kernel as tf.Tensor2D));
+      let y = onLastAxis(x, (rows) => matMul2d(rows, kernel as tf.Tensor2D));
       if (this.bias) y = tf.add(y, this.bias.read());
       return activate(y, this.activation, this.alpha);
     });

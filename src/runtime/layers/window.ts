@@ -7,6 +7,7 @@
  * output steps; sizes are checked in JS because WASM is fragile on empty axes.
  */
 import { tf } from '../tf.js';
+import { matMul2d } from './matmul.js';
 import { activate, ACTIVATIONS, type ActivationName, LEAKY_RELU_ALPHA, activationName } from './activations.js';
 import {
   type ConfigDict,
@@ -118,7 +119,7 @@ export class SeqnetConv1D extends tf.layers.Layer {
       const tap = (i: number) => tf.reshape(sliceRows(kernel, i, 1), [channels, this.filters]) as tf.Tensor2D;
       const rows = outLen * batch;
       const sum = windowViews(x, g, outLen, 0)
-        .map((view, i) => tf.matMul(tf.reshape(view, [rows, channels]) as tf.Tensor2D, tap(i)))
+        .map((view, i) => matMul2d(tf.reshape(view, [rows, channels]) as tf.Tensor2D, tap(i)))
         .reduce((acc, v) => tf.add(acc, v));
       let y = swapBatchTime(tf.reshape(sum, [outLen, batch, this.filters]));
       if (this.bias) y = tf.add(y, this.bias.read());
