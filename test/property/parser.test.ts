@@ -12,6 +12,10 @@ import { parse } from '../../src/syntax/parse.js';
 import { SourceFile } from '../../src/diagnostics/span.js';
 import { diagnosticProblems, spanProblems } from '../unit/syntax/helpers.js';
 import { LAYERS, MODELS, TAGGER } from '../unit/syntax/samples.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { main } from '../../src/cli/main.js';
 
 const deep = process.env['SEQNET_DEEP'] === '1';
 /** A parse of a small file takes well under a millisecond; anything near this is a hang in the making. */
@@ -138,4 +142,37 @@ describe('parse never throws, never hangs, and keeps spans inside the file', () 
     const lines = parse(file).diagnostics.map((d) => file.position(d.span!.start).line);
     expect(lines).toEqual([5, 11]);
   });
+});
+
+// ---------------------------------------------------------------- the whole `check` command
+
+describe('`seqnetc check` on mutated examples never throws, exits only 0 or 1, and keeps spans inside the file', () => {
+  const examples = readdirSync('examples').filter((f) => f.endsWith('.seqnet'));
+  const dir = mkdtempSync(joinPath(tmpdir(), 'seqnet-fuzz-'));
+  test.each(examples)('%s', async (name) => {
+    const text = readFileSync(joinPath('examples', name), 'utf8');
+    const { parts, tail } = pieces(text);
+    const path = joinPath(dir, name);
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => {
+        const mutated = join(ms.reduce(mutate, parts), tail);
+        writeFileSync(path, mutated);
+        let out = '';
+        const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t) };
+        const code = await main(['check', '--format', 'json', path], io);
+        expect([0, 1], out).toContain(code);
+        expect(out).not.toMatch(/internal error|\n\s+at /);
+        for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+          const d = JSON.parse(line) as { line: number | null; column: number | null; end: { line: number; column: number } | null };
+          if (d.line === null) continue;
+          const file = new SourceFile(path, mutated);
+          const last = file.position(mutated.length);
+          expect(d.line).toBeGreaterThanOrEqual(1);
+          expect(d.end!.line < last.line || (d.end!.line === last.line && d.end!.column <= last.column), line).toBe(true);
+        }
+      }),
+      { seed: 42, numRuns: deep ? 2_000 : 60 },
+    );
+  });
+  test('cleanup', () => rmSync(dir, { recursive: true, force: true }));
 });
