@@ -5,6 +5,7 @@
  * target names, e.g. `{ x: number[][], y: number[] }`. Lengths and mask
  * inputs are derived from the sequences when a sample leaves them out.
  */
+import { mulberry32 } from './layers/init.js';
 import type { DType, Layout } from './builder-types.js';
 import { SeqnetInputError } from './errors.js';
 import {
@@ -371,17 +372,8 @@ function nest(values: readonly number[], offset: number, shape: readonly number[
 
 // ------------------------------------------------------------- bucketing
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform source in [0, 1) (the initializers' mulberry32). */
+export const seededRandom = mulberry32;
 
 export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {

@@ -8,6 +8,9 @@
 import type { IrModel, IrNode, InputNode } from '../check/ir.js';
 import type { Dim } from '../check/dim.js';
 import type { Mask } from '../check/types.js';
+import { mulberry32 } from '../runtime/layers/init.js';
+
+export { mulberry32 };
 
 export type Hostile = 'nan' | 'inf' | 'big';
 
@@ -32,17 +35,6 @@ export interface Batch {
   readonly tensors: Map<string, { shape: number[]; dtype: 'float32' | 'int32' | 'bool'; data: number[] }>;
   /** Per root mask id: which steps of each row are real. */
   readonly real: Map<string, boolean[][]>;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function normal(rand: () => number): number {

@@ -4,6 +4,7 @@
  * Shared by the runtime tests and the save/load e2e test.
  */
 import { ModelBuilder, type CompiledModel, type Manifest } from '../../../src/runtime/index.js';
+import { mulberry32 } from '../../../src/runtime/layers/init.js';
 
 const base = { manifestVersion: 1 as const, compiler: '0.1.0', sourceHash: 'sha256:test' };
 
@@ -119,16 +120,7 @@ export function ids(seed = 4): CompiledModel {
 }
 
 /** Deterministic pseudo-random numbers for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Non-zero features (so that a zeros mask sees every step as real). */
 export function sequence(random: () => number, length: number, features: number): number[][] {
