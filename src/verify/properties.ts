@@ -36,7 +36,12 @@ export interface Violation {
 export interface CheckOptions {
   /** Also check R2 in training mode (skipped for models with dropout, which is random there). */
   readonly training: boolean;
-  /** The model's constant time length, if it has one: R1 pads the compressed row back to it, and R2b does not apply. */
+  /**
+   * The model's constant time length, if it has one: R1 pads the compressed row
+   * back to it (so R1 checks that rows do not affect each other, but cannot see
+   * padding leak into real steps: the model has no unpadded run to compare
+   * with), and R2b does not apply.
+   */
   readonly fixedT?: number;
 }
 

@@ -111,7 +111,10 @@ function num(x: number | undefined): string {
 
 export function renderReport(r: VerifyReport, replay: string): string {
   if (!r.counterexample) {
-    const held = r.fixedT === undefined ? 'R1-R4 hold' : `R1, R2a, R3 and R4 hold (the time dim is fixed at ${r.fixedT} steps: no batch can have more, so R2b does not apply)`;
+    const held =
+      r.fixedT === undefined
+        ? 'R1-R4 hold'
+        : `R1-R4 hold as far as a fixed time dim allows (${r.fixedT} steps: R1 runs each row alone padded to that length, as no unpadded run exists, and R2b does not apply)`;
     return `verify ${r.model}: ${held} on ${r.runs} random batches and weight draws (seed ${r.seed}), plus 2 edge batches\n`;
   }
   const { violation: v, case: c, batch } = r.counterexample;

@@ -195,7 +195,7 @@ export function renderSummary(s: Summary): string {
   ];
   for (const f of s.failures) {
     lines.push('', `FAILURE ${f.signature} (${f.count} model${f.count === 1 ? '' : 's'}, first #${f.first}${f.shrunk ? ', shrunk' : ''}):`, f.text.trimEnd(), f.report.trimEnd());
-    if (f.choices) lines.push(`  choices (buildRunnable): ${JSON.stringify(f.choices)}`);
+    if (f.choices) lines.push(`  generator choices (buildRunnable, before the text pass): ${JSON.stringify(f.choices)}`);
   }
   return lines.join('\n') + '\n';
 }
