@@ -218,6 +218,8 @@ export interface WorkloadResult {
   readonly seqnet: Timed;
   readonly plain: Timed;
   readonly masking: Timed;
+  /** The tagger as written (reset_after: true), when timed. */
+  readonly seqnetAsWritten?: Timed;
   /** seqnet / plain. */
   readonly maskingOverhead: number;
   /** masking / seqnet. */
@@ -232,6 +234,8 @@ export interface WorkloadSpec {
   /** seqnet's own warm-up and measured steps, when it can afford more than the baselines. */
   readonly seqnetWarmup?: number;
   readonly seqnetReps?: number;
+  /** Also time the tagger as LANGUAGE.md writes it (reset_after: true, which tfjs-layers lacks), seqnet only. */
+  readonly asWritten?: boolean;
 }
 
 const B = 32;
@@ -241,8 +245,10 @@ export async function compareWorkload(spec: WorkloadSpec, log: (line: string) =>
   const seqnet = compileSeqnet(tagger ? taggerText() : classifierText());
   const plain = tagger ? taggerBaseline(false) : classifierBaseline(false);
   const masking = tagger ? taggerBaseline(true) : classifierBaseline(true);
+  const written = tagger && spec.asWritten === true ? compileSeqnet(taggerText(true)) : undefined;
   const data = tagger ? taggerBatch(B, spec.T, 11 + spec.T) : classifierBatch(B, spec.T, 13 + spec.T);
   const optimizer = tf.train.adam(1e-3);
+  const optimizer2 = tf.train.adam(1e-3);
   const before = tf.memory().numTensors;
   try {
     const own = spec.seqnetReps !== undefined || spec.seqnetWarmup !== undefined ? `; seqnet ${spec.seqnetWarmup ?? spec.warmup} + ${spec.seqnetReps ?? spec.reps}` : '';
@@ -257,6 +263,7 @@ export async function compareWorkload(spec: WorkloadSpec, log: (line: string) =>
         },
         { name: 'plain', step: () => baselineStep(plain, data.x, data.y) },
         { name: 'masking', step: () => baselineStep(masking, data.x, data.y) },
+        ...(written ? [{ name: 'seqnet (reset_after: true)', step: () => written.trainStep(data.inputs, data.targets, optimizer2) }] : []),
       ],
       spec.warmup,
       spec.reps,
@@ -281,30 +288,18 @@ export async function compareWorkload(spec: WorkloadSpec, log: (line: string) =>
       seqnet: s,
       plain: p,
       masking: m,
+      ...(written ? { seqnetAsWritten: timed['seqnet (reset_after: true)']! } : {}),
       maskingOverhead: round(s.ms.median / p.ms.median),
       vsTfjsLayers: round(m.ms.median / s.ms.median),
     };
   } finally {
     data.dispose();
     optimizer.dispose();
+    optimizer2.dispose();
     seqnet.dispose();
+    written?.dispose();
     plain.dispose();
     masking.dispose();
-  }
-}
-
-/** The tagger as LANGUAGE.md writes it (reset_after: true, which tfjs-layers lacks): seqnet only. */
-export async function taggerAsWritten(T: number, warmup: number, reps: number, log: (line: string) => void): Promise<Timed> {
-  const seqnet = compileSeqnet(taggerText(true));
-  const data = taggerBatch(B, T, 11 + T);
-  const optimizer = tf.train.adam(1e-3);
-  try {
-    log(`  tagger as written (reset_after: true) B=${B} T=${T}, seqnet only`);
-    return (await interleave([{ name: 'seqnet', step: () => seqnet.trainStep(data.inputs, data.targets, optimizer) }], warmup, reps, log))['seqnet']!;
-  } finally {
-    data.dispose();
-    optimizer.dispose();
-    seqnet.dispose();
   }
 }
 
@@ -312,15 +307,13 @@ export interface TrainingResults {
   readonly backend: string;
   readonly convNote: string;
   readonly workloads: WorkloadResult[];
-  readonly taggerAsWritten?: Timed & { readonly T: number };
 }
 
-export async function benchTraining(specs: readonly WorkloadSpec[], log: (line: string) => void, asWritten?: { T: number; warmup: number; reps: number }): Promise<TrainingResults> {
+export async function benchTraining(specs: readonly WorkloadSpec[], log: (line: string) => void): Promise<TrainingResults> {
   const convNote = await registerConvFilterGrad();
   const workloads: WorkloadResult[] = [];
   for (const spec of specs) workloads.push(await compareWorkload(spec, log));
-  const written = asWritten === undefined ? undefined : { T: asWritten.T, ...(await taggerAsWritten(asWritten.T, asWritten.warmup, asWritten.reps, log)) };
-  return { backend: tf.getBackend(), convNote, workloads, ...(written ? { taggerAsWritten: written } : {}) };
+  return { backend: tf.getBackend(), convNote, workloads };
 }
 
 // ------------------------------------------------------ bucketing (4)
@@ -348,7 +341,18 @@ export interface EpochRun {
   readonly batches: number;
   /** Time steps the batches were padded to, summed over batches. */
   readonly paddedSteps: number;
-  /** The epoch's masked training loss (over every real step) and the masked loss of the trained model on the same samples. */
+  /** The epoch's masked training loss (over every real step). */
+  readonly trainLoss: number;
+  /** The masked loss of the trained model over every real step of the (unpadded) samples; evaluated after the first run only. */
+  readonly finalLoss?: number;
+}
+
+export interface EpochVariant {
+  /** Median epoch seconds over the runs. */
+  readonly seconds: number;
+  readonly times: number[];
+  readonly batches: number;
+  readonly paddedSteps: number;
   readonly trainLoss: number;
   readonly finalLoss: number;
 }
@@ -358,20 +362,21 @@ export interface BucketResults {
   readonly maxT: number;
   readonly batchSize: number;
   readonly runs: number;
-  readonly bucketed: EpochRun & { readonly buckets: number | boolean };
-  readonly padded: EpochRun;
-  /** The median bucketed epoch time / the median padded epoch time. */
+  /** fit's default bucketing: 4 batches per bucket. */
+  readonly bucketed: EpochVariant;
+  /** One batch per bucket (`buckets: 1`): each batch is a run of the length-sorted samples. */
+  readonly oneBatchPerBucket: EpochVariant;
+  /** Every sample zero-padded to maxT, no bucketing. */
+  readonly padded: EpochVariant;
+  /** bucketed / padded, medians. */
   readonly bucketRatio: number;
-  readonly bucketedTimes: number[];
-  readonly paddedTimes: number[];
-  /** With one batch per bucket (`buckets: 1`), for comparison. */
-  readonly oneBatchPerBucket?: { readonly seconds: number; readonly ratio: number; readonly finalLoss: number };
+  /** oneBatchPerBucket / padded, medians. */
+  readonly oneBatchPerBucketRatio: number;
 }
 
-async function epoch(samples: readonly Sample[], buckets: boolean | number, evalSamples: readonly Sample[]): Promise<EpochRun> {
+async function epoch(samples: readonly Sample[], buckets: boolean | number, evalSamples: readonly Sample[] | undefined): Promise<EpochRun> {
   const model = compileSeqnet(taggerText(), 21);
   let batches = 0;
-  let paddedSteps = 0;
   try {
     const t0 = performance.now();
     const h = await model.fit(samples, {
@@ -386,58 +391,69 @@ async function epoch(samples: readonly Sample[], buckets: boolean | number, eval
       },
     });
     const seconds = (performance.now() - t0) / 1000;
-    // The padded length of each batch, from the same plan fit used (same seed).
-    paddedSteps = planLengths(samples, buckets);
-    const final = await model.evaluate(evalSamples, { batchSize: B });
-    return { seconds: round(seconds), batches, paddedSteps, trainLoss: round(h.history.loss[0]!, 5), finalLoss: round(final.loss, 5) };
+    const final = evalSamples === undefined ? undefined : await model.evaluate(evalSamples, { batchSize: B });
+    return {
+      seconds: round(seconds),
+      batches,
+      paddedSteps: paddedSteps(samples, buckets),
+      trainLoss: round(h.history.loss[0]!, 5),
+      ...(final ? { finalLoss: round(final.loss, 5) } : {}),
+    };
   } finally {
     model.dispose();
   }
 }
 
-function planLengths(samples: readonly Sample[], buckets: boolean | number): number {
-  // Mirrors fit's first epoch plan: the same seeded shuffle as runFit.
-  const random = seededRandom(3);
+/** The padded length of each batch of fit's first epoch, summed: the same plan (same seed, same calls) as runFit. */
+function paddedSteps(samples: readonly Sample[], buckets: boolean | number): number {
   const lengths = samples.map((s) => (s['x'] as unknown[]).length);
-  const plan = planBatchesOf(lengths, random, buckets);
+  const bucket = buckets !== false && buckets !== 0;
+  const plan = planBatches(lengths, B, seededRandom(3), { bucket, ...(typeof buckets === 'number' ? { bucketBatches: buckets } : {}), shuffle: true });
   return plan.reduce((a, idx) => a + Math.max(...idx.map((i) => lengths[i]!)), 0);
 }
 
-function planBatchesOf(lengths: number[], random: () => number, buckets: boolean | number): number[][] {
-  const bucket = buckets !== false && buckets !== 0;
-  return planBatches(lengths, B, random, { bucket, ...(typeof buckets === 'number' ? { bucketBatches: buckets } : {}), shuffle: true });
-}
-
-export async function benchBuckets(log: (line: string) => void, runs = 2, count = 512, maxT = 200): Promise<BucketResults> {
+/**
+ * One `fit` epoch of `count` tagger sequences with lengths uniform in
+ * 1..maxT: bucketed (fit's default, and one batch per bucket) against the
+ * same sequences zero-padded to maxT. A fresh model with the same seed per
+ * epoch; the variants alternate order run by run.
+ */
+export async function benchBuckets(log: (line: string) => void, runs = 3, count = 512, maxT = 200): Promise<BucketResults> {
   const samples = taggerSamples(count, maxT, 99);
   const padded = samples.map((s) => padSample(s, maxT));
-  log(`  fit: one epoch of ${count} tagger sequences (lengths 1..${maxT}), batch ${B}, on ${tf.getBackend()}: buckets vs padded to ${maxT} (${runs} runs each, fresh model each run)`);
-  const bucketed: EpochRun[] = [];
-  const full: EpochRun[] = [];
+  log(`  fit: one epoch of ${count} tagger sequences (lengths 1..${maxT}), batch ${B}, on ${tf.getBackend()}: bucketed vs padded to ${maxT} (${runs} runs each, a fresh model each epoch)`);
+  const variants: { name: string; data: readonly Sample[]; buckets: boolean | number; runs: EpochRun[] }[] = [
+    { name: 'padded', data: padded, buckets: false, runs: [] },
+    { name: 'bucketed', data: samples, buckets: true, runs: [] },
+    { name: 'buckets: 1', data: samples, buckets: 1, runs: [] },
+  ];
   for (let r = 0; r < runs; r++) {
-    // Alternate which goes first.
-    const pair = r % 2 === 0 ? ['padded', 'bucketed'] : ['bucketed', 'padded'];
-    for (const which of pair) {
-      const run = which === 'padded' ? await epoch(padded, false, samples) : await epoch(samples, true, samples);
-      (which === 'padded' ? full : bucketed).push(run);
-      log(`    ${which}: ${run.seconds.toFixed(2)} s, ${run.batches} batches, ${run.paddedSteps} padded steps, train loss ${run.trainLoss}, final masked loss ${run.finalLoss}`);
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const run = await epoch(v.data, v.buckets, r === 0 ? samples : undefined);
+      v.runs.push(run);
+      const loss = run.finalLoss === undefined ? '' : `, final masked loss ${run.finalLoss}`;
+      log(`    ${v.name}: ${run.seconds.toFixed(2)} s, ${run.batches} batches, ${run.paddedSteps} padded steps, train loss ${run.trainLoss}${loss}`);
     }
   }
-  const one = await epoch(samples, 1, samples);
-  log(`    buckets: 1 (one batch per bucket): ${one.seconds.toFixed(2)} s, ${one.paddedSteps} padded steps, final masked loss ${one.finalLoss}`);
-  const med = (xs: EpochRun[]) => summarize(xs.map((x) => x.seconds)).median;
-  const pick = (xs: EpochRun[]) => xs[0]!;
+  const summary = (runsOf: EpochRun[]): EpochVariant => ({
+    seconds: summarize(runsOf.map((x) => x.seconds)).median,
+    times: runsOf.map((x) => x.seconds),
+    batches: runsOf[0]!.batches,
+    paddedSteps: runsOf[0]!.paddedSteps,
+    trainLoss: runsOf[0]!.trainLoss,
+    finalLoss: runsOf[0]!.finalLoss!,
+  });
+  const [full, bucketed, one] = variants.map((v) => summary(v.runs)) as [EpochVariant, EpochVariant, EpochVariant];
   return {
     samples: count,
     maxT,
     batchSize: B,
     runs,
-    bucketed: { ...pick(bucketed), seconds: med(bucketed), buckets: true },
-    padded: { ...pick(full), seconds: med(full) },
-    bucketRatio: round(med(bucketed) / med(full)),
-    bucketedTimes: bucketed.map((x) => x.seconds),
-    paddedTimes: full.map((x) => x.seconds),
-    oneBatchPerBucket: { seconds: one.seconds, ratio: round(one.seconds / med(full)), finalLoss: one.finalLoss },
+    bucketed,
+    oneBatchPerBucket: one,
+    padded: full,
+    bucketRatio: round(bucketed.seconds / full.seconds),
+    oneBatchPerBucketRatio: round(one.seconds / full.seconds),
   };
 }
 
