@@ -136,6 +136,7 @@ export function classifierBatch(B: number, T: number, seed: number): Batch {
   return batch({ x, n }, { label }, x, tf.tensor2d(Float32Array.from(labels), [B, 1]), L);
 }
 
+/** Every row of full length T, so that executed and real steps agree for FLOP counting; seqnet only (the tfjs-layers slots are placeholders). */
 function gruBatch(B: number, T: number, seed: number): Batch {
   const random = seededRandom(seed);
   const L = Array.from({ length: B }, () => T);
