@@ -12,8 +12,9 @@
  * - the generator reaches every built-in layer in accepted models.
  *
  * Every sampled model is evaluated (a failure does not hide the next one);
- * the first failing model of each kind is then shrunk by fast-check over the
- * generator's choice list and printed as text with verify's counterexample.
+ * the first failing model of each kind is then shrunk (greedily, over the
+ * generator's choice list, then over the text) and printed as text with
+ * verify's counterexample, whose batch fast-check has shrunk.
  *
  * CI: a fixed seed and 100 models. SEQNET_DEEP=1: 1,000 models (SEQNET_MODELS
  * overrides), more batches per model, more fills, stricter coverage, and a
@@ -164,8 +165,7 @@ function whereItThrew(model: IrModel, compiled: CompiledModel, c: Case): string 
   try {
     checkCase(model, compiled, c, { training: true, fixedT: fixedTime(model) });
   } catch (err) {
-    const frames = (err instanceof Error ? (err.stack ?? '') : '').split('\n').filter((l) => /\/(src|node_modules\/@tensorflow)\//.test(l));
-    return frames.slice(0, 8).map((l) => `    ${l.trim().replace(REPO, '')}`).join('\n');
+    return frames(err);
   }
   return '';
 }
@@ -182,15 +182,47 @@ function evaluate(xs: readonly number[], index: number, runs = RUNS): Evaluated 
   return evaluateModel(buildRunnable(xs), index, runs);
 }
 
+/** The top frames of a thrown error, for a report. */
+function frames(err: unknown): string {
+  const lines = (err instanceof Error ? (err.stack ?? '') : '').split('\n').filter((l) => /\/(src|node_modules\/@tensorflow)\//.test(l));
+  return lines.slice(0, 8).map((l) => `    ${l.trim().replace(REPO, '')}`).join('\n');
+}
+
 function evaluateModel(g: RunnableModel, index: number, runs = RUNS): Evaluated {
   const base = { index, text: g.text, source: `${g.maskSource} ${g.layout}`, time: g.time, loose: g.loose };
-  const checked = checkModel(g.text);
-  if (!checked.model) return { g, result: { ...base, accepted: false, codes: checked.codes, layers: [], fills: 0, ms: 0, outcome: 'rejected' } };
-  const model = insertFills(checked.model);
+  // The checker and the builder must not throw either: that is a failure of its own kind.
+  const crashed = (stage: string, err: unknown): Evaluated => ({
+    g,
+    result: {
+      ...base,
+      accepted: stage !== 'the checker',
+      codes: [],
+      layers: [],
+      fills: 0,
+      ms: 0,
+      outcome: 'fail',
+      signature: `${stage} threw: ${(err instanceof Error ? err.message : String(err)).replace(/\d+/g, 'N').slice(0, 80)}`,
+      report: `${stage} threw: ${err instanceof Error ? err.message : String(err)}\n${frames(err)}\n`,
+    },
+  });
+  let checked: ReturnType<typeof checkModel>;
+  let model: IrModel;
+  try {
+    checked = checkModel(g.text);
+    if (!checked.model) return { g, result: { ...base, accepted: false, codes: checked.codes, layers: [], fills: 0, ms: 0, outcome: 'rejected' } };
+    model = insertFills(checked.model);
+  } catch (err) {
+    return crashed('the checker', err);
+  }
   const t0 = performance.now();
   let report: VerifyReport;
   let rendered: string | undefined;
-  const compiled = instantiate(model, { seed: WEIGHT_SEED });
+  let compiled: CompiledModel;
+  try {
+    compiled = instantiate(model, { seed: WEIGHT_SEED });
+  } catch (err) {
+    return crashed('instantiate()', err);
+  }
   try {
     report = verifyCompiled(model, compiled, { runs, ...VERIFY });
     if (report.counterexample) {
