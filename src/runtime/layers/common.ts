@@ -68,3 +68,13 @@ export function paramString<T extends string>(kind: string, params: Params, key:
   }
   return v as T;
 }
+
+/**
+ * A boolean broadcast to `shape`, for `tf.where`. tf.broadcastTo copies with
+ * the Tile kernel, which WASM runs slowly (19 ms for a [32, 200, 1] mask over
+ * [32, 200, 40]); an add broadcasts inside its kernel (5 ms), same result.
+ */
+export function broadcastBool(cond: tf.Tensor, shape: number[]): tf.Tensor {
+  if (cond.shape.length === shape.length && cond.shape.every((d, i) => d === shape[i])) return cond;
+  return tf.greater(tf.add(tf.zeros(shape), tf.cast(cond, 'float32')), 0.5);
+}

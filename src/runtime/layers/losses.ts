@@ -8,7 +8,7 @@
  */
 import { tf } from '../tf.js';
 import type { Params } from '../builder-types.js';
-import { paramBool, paramNumber, paramString } from './common.js';
+import { paramBool, paramNumber, paramString, broadcastBool } from './common.js';
 import { registerLossKind } from './registry.js';
 
 /** Keras' backend epsilon, used to clip probabilities. */
@@ -25,7 +25,7 @@ interface Prepared {
 function realAt(mask: tf.Tensor, shape: number[]): tf.Tensor {
   let m = tf.greater(tf.cast(mask, 'float32'), 0.5);
   while (m.rank < shape.length) m = tf.expandDims(m, -1);
-  return tf.broadcastTo(m, shape);
+  return broadcastBool(m, shape);
 }
 
 /** Replaces padded steps of `x` with `safe` (a value at which the loss math is finite). */

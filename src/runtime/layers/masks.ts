@@ -5,7 +5,7 @@
  */
 import { tf } from '../tf.js';
 import type { Layout } from '../builder-types.js';
-import { type ConfigDict, type LayerArgs, type Shape, isShapeList } from './common.js';
+import { type ConfigDict, type LayerArgs, type Shape, isShapeList, broadcastBool } from './common.js';
 import { outputLength, outputLengthOrNull, outputLengthTensor, type WindowGeometry, type WindowMode } from './windowing.js';
 
 /** `[B, T]` float 0/1 -> broadcastable over the trailing dims of `x`. */
@@ -60,7 +60,7 @@ export class MaskSource extends tf.layers.Layer {
       const [batch, steps] = x.shape as [number, number];
       if (batch === 0 || steps === 0) return [tf.clone(x), tf.zeros([batch, steps])];
       const mask = this.mask(x, aux);
-      const real = tf.broadcastTo(tf.greater(maskLike(mask, x), 0.5), x.shape);
+      const real = broadcastBool(tf.greater(maskLike(mask, x), 0.5), x.shape);
       return [tf.where(real, x, tf.zerosLike(x)), mask];
     });
   }

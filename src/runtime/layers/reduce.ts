@@ -5,7 +5,7 @@
  * over an empty axis return garbage).
  */
 import { tf } from '../tf.js';
-import { type ConfigDict, type LayerArgs, type Shape, atLeastOne, splitInputs, splitShapes } from './common.js';
+import { type ConfigDict, type LayerArgs, type Shape, atLeastOne, splitInputs, splitShapes, broadcastBool } from './common.js';
 import { registerLayerKind } from './registry.js';
 
 abstract class TimeReduction extends tf.layers.Layer {
@@ -64,10 +64,10 @@ export class SeqnetGlobalMaxPool extends TimeReduction {
 
   protected reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     const real = tf.greater(overFeatures(mask, x), 0.5);
-    const hidden = tf.where(tf.broadcastTo(real, x.shape), x, tf.fill(x.shape, -Infinity));
+    const hidden = tf.where(broadcastBool(real, x.shape), x, tf.fill(x.shape, -Infinity));
     const pooled = tf.max(hidden, 1);
     const rowHasReal = tf.greater(overFeatures(tf.max(mask, 1), pooled), 0.5);
-    return tf.where(tf.broadcastTo(rowHasReal, pooled.shape), pooled, tf.zerosLike(pooled));
+    return tf.where(broadcastBool(rowHasReal, pooled.shape), pooled, tf.zerosLike(pooled));
   }
 }
 tf.serialization.registerClass(SeqnetGlobalMaxPool);
@@ -86,7 +86,7 @@ export class SeqnetLast extends TimeReduction {
     const realPosition = tf.mul(tf.greater(mask, 0.5).cast('float32'), position);
     const last = tf.max(realPosition, 1, true);
     const pick = tf.logicalAnd(tf.equal(realPosition, last), tf.greater(last, 0));
-    return tf.sum(tf.where(tf.broadcastTo(overFeatures(pick, x), x.shape), x, tf.zerosLike(x)), 1);
+    return tf.sum(tf.where(broadcastBool(overFeatures(pick, x), x.shape), x, tf.zerosLike(x)), 1);
   }
 }
 tf.serialization.registerClass(SeqnetLast);

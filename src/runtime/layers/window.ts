@@ -19,6 +19,7 @@ import {
   paramString,
   splitInputs,
   splitShapes,
+  broadcastBool,
 } from './common.js';
 import { hashSeed, SeqnetGlorotUniform, seedFor } from './init.js';
 import { registerLayerKind } from './registry.js';
@@ -208,7 +209,7 @@ export class SeqnetMaxPool1D extends MaskedPool1D {
     // Successive maximum: ties send the gradient to the earliest step, as tfjs' MaxPool does.
     const pooled = swapBatchTime(windowViews(hidden, g, outLen, -Infinity).reduce((acc, v) => tf.maximum(acc, v)));
     const outReal = tf.greater(tf.expandDims(localWindowMask(mask, g, outLen), -1), 0.5);
-    return tf.where(tf.broadcastTo(outReal, pooled.shape), pooled, tf.zerosLike(pooled));
+    return tf.where(broadcastBool(outReal, pooled.shape), pooled, tf.zerosLike(pooled));
   }
 }
 tf.serialization.registerClass(SeqnetMaxPool1D);
