@@ -86,11 +86,8 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   const loosePct = options.loose ?? 8;
   const loose: string[] = [];
   /** Ignore a rule here? (recorded, so that a report can say what the model tried) */
-  const bend = (what: string): boolean => {
-    if (!c.chance(loosePct)) return false;
-    loose.push(what);
-    return true;
-  };
+  /** Ignore a rule here? (The caller records it in `loose` where the bent rule shows in the model.) */
+  const bend = (): boolean => c.chance(loosePct);
 
   const maskSource = c.pick(['lengths', 'zeros', 'value', 'mask'] as const);
   const layoutChoice = c.pick(['default', 'post', 'pre'] as const);
@@ -134,7 +131,8 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     decls.push(`  input ids: i32[B, ${time}] masked by ${src}${padded};`);
     ids = { name: 'ids', vocab };
   }
-  if (!shared && bend('a second input with its own value mask')) {
+  if (!shared && bend()) {
+    loose.push('a second input with its own value mask');
     // Two masks: the checker must keep them apart (different masks never meet).
     decls.push(`  input x3: f32[B, ${time}, 2] masked by zeros${padded};`);
     pool.push({ name: 'x3', C: 2, time: '' });
@@ -178,12 +176,13 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     }
   };
   const windowStage = (v: Val): [string, Val] => {
-    const strided = layout !== 'pre' || bend('a strided window over pre');
+    const strided = layout !== 'pre' || bend();
     const kind = c.int(3);
     if (kind === 0) {
       const filters = 1 + c.int(4);
       const kernel = 1 + c.int(4);
       const stride = strided && c.chance(40) ? 2 + c.int(2) : 1;
+      if (layout === 'pre' && stride > 1) loose.push('a strided window over pre');
       const dilation = c.chance(30) ? 2 : 1;
       const padding = c.pick(['same', 'valid', 'causal'] as const);
       const bias = c.chance(60);
@@ -201,6 +200,7 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     const size = 1 + c.int(3);
     // The default stride is the size: over `pre` that is a strided window unless the size is 1.
     const stride = !strided ? 1 : c.chance(50) ? size : 1 + c.int(3);
+    if (layout === 'pre' && stride > 1) loose.push('a strided window over pre');
     const padding = c.pick(['valid', 'same'] as const);
     const args = [`size: ${size}`];
     if (stride !== size) args.push(`stride: ${stride}`);
@@ -229,8 +229,13 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   };
   const stage = (v: Val): [string, Val] => {
     const k = c.int(11);
-    if (k <= 2 && (v.time !== null || bend('a window on a value without a time axis'))) {
-      if (layout !== 'holes' || bend('a window over holes')) return windowStage(v);
+    if (k <= 2 && v.time === null && bend()) {
+      loose.push('a window on a value without a time axis');
+      return windowStage(v);
+    }
+    if (k <= 2 && v.time !== null && (layout !== 'holes' || bend())) {
+      if (layout === 'holes') loose.push('a window over holes');
+      return windowStage(v);
     }
     if (v.time !== null && k === 3) return recurrent(v, true);
     if (v.time !== null && (k === 4 || k === 5)) return reduce(v);
@@ -261,9 +266,10 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     if (kind <= 2 && pool.length >= 2) {
       // Two values that meet: the same windows (a residual), or any two when bending the rules.
       const a = c.pick(pool);
-      const partners = bend('values with other windows meet') ? pool : pool.filter((b) => b.time === a.time);
+      const partners = bend() ? pool : pool.filter((b) => b.time === a.time);
       const b = c.pick(partners);
       if (a === b) selfOps++;
+      if (a.time !== b.time) loose.push(`values with other time axes meet${a.time === null || b.time === null ? ' (one without)' : ''}`);
       const op = c.int(3);
       if (op === 2 || a.C !== b.C) {
         layers.push('concat');
@@ -281,7 +287,8 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
       const a = c.pick(seqs);
       const from = vector && c.chance(50) ? vector.name : `${a.name} |> ${reduce(a)[0]}`;
       layers.push('dense', 'add');
-      if (bend('a broadcast operand concatenated')) {
+      if (bend()) {
+        loose.push('a broadcast operand concatenated');
         layers.pop();
         layers.push('concat');
         body.push(`  ${name} = concat(${a.name}, ${from} |> dense(units: 2));`);
@@ -317,7 +324,10 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   let losses = 0;
   for (const v of made) {
     if (!c.chance(30)) continue;
-    if (v.time !== null && v.time !== '' && !bend('a per-step loss on a windowed value')) continue;
+    if (v.time !== null && v.time !== '') {
+      if (!bend()) continue;
+      loose.push('a per-step loss on a windowed value');
+    }
     const t = `t${losses + 1}`;
     const dims = v.time === null ? ['B'] : ['B', time];
     const layer = c.pick(LOSSES);
