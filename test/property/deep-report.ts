@@ -36,15 +36,19 @@ export interface FillResult {
   readonly reason: string;
   /**
    * found: verify noticed the drop; found-escalated: only the longer search did;
-   * dead: no output or loss reads the fill; vacuous: the value has no room for a
-   * padded step at any T tried; missed: no counterexample (a defect).
+   * unobservable: only with the fill's readers as outputs too (the model's own
+   * outputs hide the difference); dead: no output or loss reads the fill;
+   * vacuous: the value has no room for a padded step at any T tried; missed:
+   * no counterexample (a defect).
    */
-  readonly status: 'found' | 'found-escalated' | 'dead' | 'vacuous' | 'missed';
+  readonly status: 'found' | 'found-escalated' | 'unobservable' | 'dead' | 'vacuous' | 'missed';
   readonly property?: string;
   /** The longest padded length verify tried. */
   readonly maxT?: number;
   /** For a missed fill: a likely reason, when the test knows one. */
   readonly diagnosis?: string;
+  /** For a missed fill: the model. */
+  readonly text?: string;
 }
 
 export interface BuildResult {
@@ -187,7 +191,11 @@ export function renderSummary(s: Summary): string {
     ...table(s.necessity.byStatus),
     '  counterexamples of dropped fills by property:',
     ...table(s.necessity.byProperty),
-    ...s.necessity.missed.map((f) => `    MISSED: model #${f.model}, fill of \`${f.value}\` (${f.reason}), batches up to T = ${f.maxT}${f.diagnosis ? `\n      likely: ${f.diagnosis}` : ''}`),
+    ...s.necessity.missed.map(
+      (f) =>
+        `    MISSED: model #${f.model}, fill of \`${f.value}\` (${f.reason}), batches up to T = ${f.maxT}${f.diagnosis ? `\n      likely: ${f.diagnosis}` : ''}` +
+        (f.text ? `\n${f.text.trimEnd().replace(/^/gm, '      ')}` : ''),
+    ),
     `  build path: ${s.build.filter((b) => b.ok).length} of ${s.build.length} generated modules predict as instantiate() does`,
     ...s.build.filter((b) => !b.ok).map((b) => `    model #${b.model}: ${b.detail}`),
     `  seconds: verify ${s.seconds.verify} (median model ${s.seconds.medianModel}, slowest ${s.seconds.slowestModel}), necessity ${s.seconds.necessity}, build ${s.seconds.build}, shrinking ${s.seconds.shrinking} (wall clock)`,
