@@ -37,8 +37,6 @@ export interface RunnableModel {
   readonly layers: readonly string[];
   /** The places where the generator ignored a rule on purpose (the checker may reject the model). */
   readonly loose: readonly string[];
-  /** Binary ops that read one value twice (`h + h`). */
-  readonly selfOps: number;
   readonly outputs: readonly string[];
   readonly losses: number;
 }
@@ -85,7 +83,6 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   const maxSteps = options.maxSteps ?? 6;
   const loosePct = options.loose ?? 8;
   const loose: string[] = [];
-  /** Ignore a rule here? (recorded, so that a report can say what the model tried) */
   /** Ignore a rule here? (The caller records it in `loose` where the bent rule shows in the model.) */
   const bend = (): boolean => c.chance(loosePct);
 
@@ -103,7 +100,6 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   const layers: string[] = [];
   const pool: Val[] = [];
   let ids: { name: string; vocab: number } | undefined;
-  let selfOps = 0;
 
   // Inputs (MASKING.md section 8): one mask source; more inputs share it when it is shared.
   if (!shared && c.chance(30)) {
@@ -268,7 +264,6 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
       const a = c.pick(pool);
       const partners = bend() ? pool : pool.filter((b) => b.time === a.time);
       const b = c.pick(partners);
-      if (a === b) selfOps++;
       if (a.time !== b.time) loose.push(`values with other time axes meet${a.time === null || b.time === null ? ' (one without)' : ''}`);
       const op = c.int(3);
       if (op === 2 || a.C !== b.C) {
@@ -344,7 +339,7 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   }
 
   const text = `model Gen {\n${[...decls, ...body].join('\n')}\n}\n`;
-  return { text, maskSource, layout, time, layers, loose, selfOps, outputs, losses };
+  return { text, maskSource, layout, time, layers, loose, outputs, losses };
 }
 
 /** `relu()` with first argument `x` as a plain call: `relu(x)`. */
