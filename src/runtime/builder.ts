@@ -121,9 +121,27 @@ export class ModelBuilder implements ModelBuilderApi {
     // construction; the seed also goes in as a parameter, for factories that read it there.
     setBaseSeed(this.seed);
     const layer = factory(name, params['seed'] === undefined ? { ...params, seed: seedFor(name) } : params);
-    const args = mask === undefined ? [...inputs] : [...inputs, mask];
+    const args = this.distinct(name, mask === undefined ? [...inputs] : [...inputs, mask]);
     const out = layer.apply(args.length === 1 ? args[0]! : args) as Sym;
     return this.name(out, name);
+  }
+
+  /**
+   * tfjs-layers' executor counts a layer's inputs by tensor and frees one
+   * after its last use: a tensor passed twice to one layer (`x + x`) is freed
+   * while still needed. A repeat goes through an identity layer of its own.
+   */
+  private distinct(name: string, args: Sym[]): Sym[] {
+    const seen = new Set<number>();
+    return args.map((s, i) => {
+      if (!seen.has(s.id)) {
+        seen.add(s.id);
+        return s;
+      }
+      const layer = tf.layers.activation({ activation: 'linear', name: `${name}__repeat${i}` });
+      this.helpers.push({ layer, role: `repeat${i}` });
+      return layer.apply(s) as Sym;
+    });
   }
 
   custom(name: string, layer: tf.layers.Layer, inputs: readonly Sym[], mask?: Sym): Sym {
@@ -133,7 +151,7 @@ export class ModelBuilder implements ModelBuilderApi {
       if (layer.built) throw new Error(`seqnet runtime: custom layer '${layer.name}' for '${name}' is already built under another name`);
       layer.name = name;
     }
-    const args = mask === undefined ? [...inputs] : [...inputs, mask];
+    const args = this.distinct(name, mask === undefined ? [...inputs] : [...inputs, mask]);
     const out = layer.apply(args.length === 1 ? args[0]! : args) as Sym;
     return this.name(out, name);
   }

@@ -62,6 +62,14 @@ function isGraphSpec(v: unknown): v is GraphSpec {
 
 const CLASS_LOSSES = new Set(['crossentropy', 'binary_crossentropy']);
 
+/** Thrown to take the no-gradient path when a model has no trainable weight. */
+class NoGradient extends Error {}
+
+/** tfjs' errors for a loss that no trainable weight reaches. */
+function isNoGradient(e: unknown): boolean {
+  return e instanceof NoGradient || (e instanceof Error && /Cannot find a connection between any variable|expects at least one of the input variables to be trainable/.test(e.message));
+}
+
 export class CompiledModel {
   readonly model: tf.LayersModel;
   readonly manifest: Manifest;
@@ -191,10 +199,20 @@ export class CompiledModel {
     try {
       const tg = prepareTargets(this.manifest, targets, prep.bindings, this.neededTargets);
       const weights = this.model.trainableWeights;
-      const { value, grads } = tf.variableGrads(() => {
+      const lossOf = () => {
         const outs = this.forward(prep.tensors, opts.training ?? false, false);
         return tf.addN(this.terms(outs, tg, false).values) as tf.Scalar;
-      }, weights.map((w) => w.read() as tf.Variable));
+      };
+      let value: tf.Scalar;
+      let grads: Record<string, tf.Tensor> = {};
+      try {
+        if (weights.length === 0) throw new NoGradient();
+        ({ value, grads } = tf.variableGrads(lossOf, weights.map((w) => w.read() as tf.Variable)));
+      } catch (e) {
+        // No weight reaches the loss (every path to it is weightless): the loss still has a value.
+        if (!isNoGradient(e)) throw e;
+        value = tf.tidy(lossOf);
+      }
       const loss = value.dataSync()[0]!;
       value.dispose();
       const byName: Record<string, tf.Tensor> = {};
@@ -244,10 +262,18 @@ export class CompiledModel {
         return tf.addN(values) as tf.Scalar;
       };
       const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      let minimized = false;
       if (opts.optimizer !== undefined && vars.length > 0) {
-        const cost = opts.optimizer.minimize(compute, true, vars);
-        cost?.dispose();
-      } else {
+        try {
+          const cost = opts.optimizer.minimize(compute, true, vars);
+          cost?.dispose();
+          minimized = true;
+        } catch (e) {
+          if (!isNoGradient(e)) throw e;
+          tf.dispose(kept.splice(0));
+        }
+      }
+      if (!minimized) {
         tf.tidy(() => {
           compute();
         });

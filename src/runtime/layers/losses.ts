@@ -75,7 +75,8 @@ function categoricalTargets(pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor 
   if (target.rank === pred.rank - 1) {
     // A float id tensor may hold NaN at padded steps: replace before the cast.
     const ids = target.dtype === 'int32' ? sanitize(target, mask, 0) : tf.cast(sanitize(target, mask, 0), 'int32');
-    return tf.oneHot(ids, classes);
+    // tf.oneHot needs a depth of at least 2; comparing with the class range works for one class too.
+    return tf.cast(tf.equal(tf.expandDims(ids, -1), tf.range(0, classes, 1, 'int32')), 'float32');
   }
   return sanitize(tf.cast(target, 'float32'), mask, 0);
 }
