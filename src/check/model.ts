@@ -24,7 +24,7 @@ import { describe, evaluate, RuleError, type EvalEnv, type PadsRule, type RValue
 import type { InputEdge, InputNode, IrLoss, IrModel, IrNode, IrOutput, LayerNode, ParamValue, TimeRule } from './ir.js';
 import type { LayerDef, LayerLibrary } from './library.js';
 import { formatType, maskIdOf, type Layout, type Mask, type MaskOrigin, type Pad, type ValueType } from './types.js';
-import { outputLength, reachesPadding } from './window.js';
+import { outputLength, paddedReachesReal, reachesPadding } from './window.js';
 
 interface Binding {
   readonly kind: 'input' | 'target' | 'value';
@@ -785,6 +785,10 @@ export class ModelChecker {
       else if (rule === 'any') {
         pad = 'any';
         padOrigin = { node: this.nodes.length, why };
+      } else if (time.kind === 'window' && mask && mask.layout !== 'holes' && paddedReachesReal(time.window, mask.layout)) {
+        // keeps_zeros maps an all-zero window to zero; a padded output step whose window reads real steps is not one.
+        pad = 'any';
+        padOrigin = { node: this.nodes.length, why: 'a padded output step reads real steps' };
       } else {
         const bad = inputs.find((n, i) => !(edges[i]!.needsZeros || (n.type.mask && n.type.pad === 'zeros')));
         if (!bad) pad = 'zeros';

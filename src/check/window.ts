@@ -48,3 +48,19 @@ export function reachesPadding(w: Window, layout: 'post' | 'pre'): boolean {
   const left = leftPad(w);
   return layout === 'post' ? effectiveSize(w) - 1 - left > 0 : left > 0;
 }
+
+/**
+ * Whether the window of some padded output step can read a real step (the
+ * mirror of `reachesPadding`). When it cannot, a layer that maps an all-zero
+ * window to zero (`pads: keeps_zeros`) leaves zeros at padded output steps.
+ * post: the first padded output reads from `ceil(L / s) * s - left`, which is
+ * a real step for some L exactly when left > 0; valid mode from
+ * `L' * s <= L - 1` for some L exactly when k_eff > 1. pre (stride 1): the
+ * last padded output reaches right by `k_eff - 1 - left`.
+ */
+export function paddedReachesReal(w: Window, layout: 'post' | 'pre'): boolean {
+  const k = effectiveSize(w);
+  if (w.mode === 'valid') return k > 1;
+  const left = leftPad(w);
+  return layout === 'post' ? left > 0 : k - 1 - left > 0;
+}

@@ -173,7 +173,7 @@ describe('fill insertion (MASKING.md section 6)', () => {
 // ---------------------------------------------------------------- an independent reading of section 4 and 7
 
 const KEEPS_ZEROS = ['relu', 'tanh', 'gelu', 'elu', 'leaky_relu', 'dropout', 'cast'];
-const MAKES_ANY = ['sigmoid', 'softplus', 'softmax', 'layernorm', 'batchnorm', 'embedding', 'avgpool1d'];
+const MAKES_ANY = ['sigmoid', 'softplus', 'softmax', 'layernorm', 'batchnorm', 'embedding'];
 const WRITES_ZEROS = ['maxpool1d', 'gru', 'lstm'];
 const USES_MASK = ['batchnorm', 'maxpool1d', 'avgpool1d', 'gru', 'lstm', 'global_avgpool', 'global_maxpool', 'last'];
 const KEEPING_ACTIVATIONS = ['none', 'relu', 'tanh', 'gelu', 'elu', 'leaky_relu'];
@@ -220,6 +220,25 @@ function reaches(w: Win, layout: string): boolean {
   return false;
 }
 
+/** Does some padded output step read a real step, for some real length? (Then an all-zero window is not what it reads.) */
+function paddedReads(w: Win, layout: string): boolean {
+  const keff = (w.k - 1) * w.d + 1;
+  const left = w.mode === 'valid' ? 0 : w.mode === 'causal' ? keff - 1 : Math.floor(Math.max(keff - w.s, 0) / 2);
+  for (let L = 0; L <= 12; L++) {
+    const T = L + 6;
+    const outL = outSteps(w, L);
+    const outT = outSteps(w, T);
+    const padded = layout === 'post' ? [...Array(outT).keys()].slice(outL) : [...Array(Math.max(0, outT - outL)).keys()];
+    for (const j of padded) {
+      for (let i = 0; i < w.k; i++) {
+        const p = j * w.s - left + i * w.d;
+        if (layout === 'post' ? p >= 0 && p < L : p >= T - L && p < T) return true;
+      }
+    }
+  }
+  return false;
+}
+
 function expectedNeeds(n: LayerNode, input: IrNode): boolean {
   if (!input.type.mask) return false;
   if (n.layer === 'global_avgpool') return true;
@@ -231,7 +250,12 @@ function expectedPad(n: LayerNode, inputs: IrNode[]): string {
   const inPad = inputs[0]!.type.pad;
   const act = (n.params.activation as string | undefined) ?? 'none';
   if (n.layer === 'dense') return n.params.bias ? 'any' : KEEPING_ACTIVATIONS.includes(act) ? inPad! : 'any';
-  if (n.layer === 'conv1d') return n.params.kernel === 1 && !n.params.bias && KEEPING_ACTIVATIONS.includes(act) ? inPad! : 'any';
+  // A window keeps zeros when an all-zero window gives zero and no padded output step reads a real step;
+  // what it reads at padded steps is zeros where it needs them (a fill), else the input's pad.
+  const layout = inputs[0]!.type.mask?.layout ?? 'post';
+  const effIn = expectedNeeds(n, inputs[0]!) ? 'zeros' : inPad!;
+  if (n.layer === 'conv1d') return !n.params.bias && KEEPING_ACTIVATIONS.includes(act) && !paddedReads(windowOf(n)!, layout) ? effIn : 'any';
+  if (n.layer === 'avgpool1d') return !paddedReads(windowOf(n)!, layout) ? effIn : 'any';
   if (KEEPS_ZEROS.includes(n.layer)) return inPad!;
   if (MAKES_ANY.includes(n.layer)) return 'any';
   if (WRITES_ZEROS.includes(n.layer)) return 'zeros';
