@@ -19,7 +19,7 @@ export interface ModelResult {
   readonly accepted: boolean;
   /** Error codes of a rejected model, each once. */
   readonly codes: readonly string[];
-  /** Built-in layers (and losses) of an accepted model, each once, from the checked model. */
+  /** Built-in layers (and losses) an accepted model runs (on a path to an output or loss), each once, from the checked model. */
   readonly layers: readonly string[];
   readonly fills: number;
   readonly ms: number;
@@ -183,7 +183,7 @@ export function renderSummary(s: Summary): string {
     `    (with a constant time dim: ${s.acceptedWithConstantTime})`,
     '  rules bent on purpose (models generated / accepted):',
     ...Object.entries(s.looseTried).map(([k, v]) => `    ${k.padEnd(44)} ${v.generated} / ${v.accepted}`),
-    '  accepted models using each built-in layer:',
+    '  accepted models running each built-in layer (on a path to an output or loss):',
     ...table(s.layers),
     `  R1-R4: ${s.properties.passed} accepted models pass, ${s.properties.failed} fail`,
     ...table(s.properties.bySignature, 60),

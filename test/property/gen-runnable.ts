@@ -99,6 +99,8 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   const body: string[] = [];
   const layers: string[] = [];
   const pool: Val[] = [];
+  /** Values some binding reads. */
+  const used = new Set<string>();
   let ids: { name: string; vocab: number } | undefined;
 
   // Inputs (MASKING.md section 8): one mask source; more inputs share it when it is shared.
@@ -262,8 +264,10 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     if (kind <= 2 && pool.length >= 2) {
       // Two values that meet: the same windows (a residual), or any two when bending the rules.
       const a = c.pick(pool);
+      used.add(a.name);
       const partners = bend() ? pool : pool.filter((b) => b.time === a.time);
       const b = c.pick(partners);
+      used.add(b.name);
       if (a.time !== b.time) loose.push(`values with other time axes meet${a.time === null || b.time === null ? ' (one without)' : ''}`);
       const op = c.int(3);
       if (op === 2 || a.C !== b.C) {
@@ -280,6 +284,7 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     if (kind === 3 && seqs.length > 0) {
       // A broadcast add of features without a time axis: a vector input, or the sequence's own pooled summary.
       const a = c.pick(seqs);
+      used.add(a.name);
       const from = vector && c.chance(50) ? vector.name : `${a.name} |> ${reduce(a)[0]}`;
       layers.push('dense', 'add');
       if (bend()) {
@@ -296,6 +301,7 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     }
     // A pipe of one to three stages; recent values are likelier sources (chains), any value may be (DAGs).
     const from = c.chance(60) ? pool[pool.length - 1]! : c.pick(pool);
+    used.add(from.name);
     let val = from;
     const parts: string[] = [];
     const n = 1 + c.int(3);
@@ -308,10 +314,10 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     pool.push({ ...val, name });
   }
 
-  // Outputs: the last value made, and maybe others.
+  // Outputs: the last value made, most values nothing else reads (so that few layers are dead code), and maybe others.
   const made = pool.filter((v) => /^(v\d+|e0)$/.test(v.name));
   const outs = new Set<string>([(made[made.length - 1] ?? pool[pool.length - 1]!).name]);
-  for (const v of made) if (c.chance(15)) outs.add(v.name);
+  for (const v of made) if (c.chance(used.has(v.name) ? 10 : 75)) outs.add(v.name);
   const outputs = [...outs];
   body.push(`  output ${outputs.join(', ')};`);
 

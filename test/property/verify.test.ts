@@ -80,9 +80,11 @@ function checkModel(text: string): { model?: IrModel; codes: string[] } {
   return { model: checked.models[0]!, codes: [] };
 }
 
+/** The built-in layers (and losses) that a model runs: those some output or loss reads, not dead code. */
 function layersOf(model: IrModel): string[] {
+  const live = liveNodes(model);
   const used = new Set<string>();
-  for (const n of model.nodes) if (n.kind === 'layer') used.add(n.layer);
+  for (const n of model.nodes) if (n.kind === 'layer' && live.has(n.id)) used.add(n.layer);
   for (const l of model.losses) used.add(l.layer);
   return [...used].sort();
 }
@@ -130,8 +132,8 @@ function stepsFor(model: IrModel, id: number, live: ReadonlySet<number>): number
  * Why a dropped fill may go unseen: its padding comes from a window layer whose
  * padded output steps read padded input steps only (MASKING.md section 7:
  * `k_eff = 1`; on `post`, mode `same` with left pad 0; on `pre`, mode
- * `causal`). With zeros in and no bias such a layer writes zeros there, though
- * the section 4 rule says `pads: any`.
+ * `causal`). With zeros in and no bias such a layer writes zeros there (the
+ * checker knows since e1cb620; this names the cause if that regresses).
  */
 function windowKeepsZeros(model: IrModel, valueId: number): string | undefined {
   const byId = new Map(model.nodes.map((n) => [n.id, n]));
@@ -149,7 +151,7 @@ function windowKeepsZeros(model: IrModel, valueId: number): string | undefined {
   const onlyPadded = kEff === 1 || (layout === 'post' && mode === 'same' && left === 0) || (layout === 'pre' && mode === 'causal');
   const keepsZeros = ['none', 'relu', 'tanh', 'gelu', 'elu', 'leaky_relu'].includes(String(p['activation'] ?? 'none'));
   if (!onlyPadded || p['bias'] === true || !keepsZeros) return undefined;
-  return `the padded output steps of ${origin.layer} \`${origin.name}\` (k_eff ${kEff}, stride ${s}, ${mode}, layout ${layout}) read padded input steps only, so they stay 0 over zero padding, while MASKING.md section 4 gives it pads: any`;
+  return `the padded output steps of ${origin.layer} \`${origin.name}\` (k_eff ${kEff}, stride ${s}, ${mode}, layout ${layout}) read padded input steps only, so they stay 0 over zero padding, yet the checker gives it pads: any`;
 }
 
 /** Groups failures by what broke, without the numbers. */
@@ -430,7 +432,10 @@ describe(`random models (seed ${SEED}, ${MODELS} models)`, () => {
     // At a constant time length a leak into real steps has no unpadded run to show against (verify's R1 is
     // weaker there), so the sample takes models with a symbolic time dim.
     // Fills that a layer reads (before a window or a global average) before those of outputs only (R3 finds those at once).
-    const readByLayer = (m: IrModel) => m.nodes.some((n) => n.kind === 'layer' && n.inputs.some((e) => m.nodes.find((f) => f.id === e.node)?.kind === 'fill'));
+    const readByLayer = (m: IrModel) => {
+      const live = liveNodes(m);
+      return m.nodes.some((n) => n.kind === 'layer' && live.has(n.id) && n.inputs.some((e) => m.nodes.find((f) => f.id === e.node)?.kind === 'fill'));
+    };
     const candidates = all().filter((e) => e.result.outcome === 'pass' && e.result.fills > 0 && e.result.time === 'T');
     const sample = [...candidates.filter((e) => readByLayer(e.model!)), ...candidates.filter((e) => !readByLayer(e.model!))].slice(0, NECESSITY_MODELS);
     necessityModels = sample.length;
