@@ -50,3 +50,10 @@ it('a value passed twice to one layer (`x + x`), a class dim of 1, and a loss no
   const l = oneClass.loss({ x: tf.ones([1, 2, 2]), n: tf.tensor1d([2], 'int32') }, { y: tf.zeros([1, 2], 'int32') }).dataSync()[0]!;
   expect(l).toBeCloseTo(0, 5); // softmax over one class is 1
 });
+
+it('crossentropy on probabilities stays finite for a row whose pooled features are all 0 (no real step)', () => {
+  const model = instantiate(compiled(`model M {\n  input x: f32[B, T, 1] masked by value(-1), padded post;\n  target t: f32[B, 1];\n  p = global_avgpool(x + x);\n  output p;\n  loss crossentropy(p, t, from_logits: false);\n}`), { seed: 1 });
+  const g = model.gradients({ x: tf.tensor3d([[[0.5], [0.25]], [[-1], [-1]]]) }, { t: tf.tensor2d([[1], [1]]) });
+  expect(Number.isFinite(g.loss)).toBe(true);
+  expect(Object.values(g.grads).every((t) => t.dataSync().every(Number.isFinite))).toBe(true);
+});

@@ -91,7 +91,11 @@ function crossentropy(predIn: tf.Tensor, targetIn: tf.Tensor, mask: tf.Tensor | 
     if (fromLogits) {
       logp = tf.logSoftmax(pred, -1);
     } else {
-      const normed = tf.div(pred, tf.sum(pred, -1, true));
+      // Keras normalises by the sum; a row of zeros (a pooled row with no real step) would give 0 / 0.
+      const sum = tf.sum(pred, -1, true);
+      // tf.step has a (zero) gradient, where a comparison has none.
+      const nonZero = tf.step(tf.sub(tf.abs(sum), EPSILON));
+      const normed = tf.div(pred, tf.add(tf.mul(sum, nonZero), tf.sub(1, nonZero)));
       logp = tf.log(tf.clipByValue(normed, EPSILON, 1 - EPSILON));
     }
     const perStepLoss = tf.neg(tf.sum(tf.mul(target, logp), -1));
