@@ -14,6 +14,7 @@
  * same loops. Either changes how fast the baseline runs, not what it
  * computes.
  */
+import { flatBackpropFilter } from '../examples/demo-cpu-conv.js';
 import { tf } from '../src/runtime/index.js';
 
 // ------------------------------------------------------- Conv1D on WASM
@@ -62,53 +63,10 @@ function wasmFilterGrad(conv3d: tf.KernelConfig): tf.KernelFunc {
   }) as unknown as tf.KernelFunc;
 }
 
-interface CpuBackendData {
-  data: { get(id: unknown): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
-}
-
-/** The CPU filter gradient over flat arrays (tfjs' loops, float64 accumulation), stride and dilation 1. */
+/** The CPU filter gradient over flat arrays: the demo's copy of tfjs' loops, NHWC (as tfjs-layers' Conv1D calls it). */
 function cpuFilterGrad(args: KernelArgs): tf.TensorInfo {
-  const { x, dy } = args.inputs;
-  const a = args.attrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
-  );
-  if (info.strideHeight !== 1 || info.strideWidth !== 1 || a.dataFormat !== 'NHWC') {
-    throw new Error('bench: the flat CPU Conv2DBackpropFilter handles NHWC, stride 1 only');
-  }
-  const { filterHeight: fH, filterWidth: fW, inHeight, inWidth, outHeight, outWidth, inChannels: ci, outChannels: co } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const backend = args.backend as CpuBackendData;
-  const xv = backend.data.get(x.dataId).values;
-  const dyv = backend.data.get(dy.dataId).values;
-  const acc = new Float64Array(fH * fW * ci * co);
-  for (let wR = 0; wR < fH; wR++) {
-    const yR0 = Math.max(0, top - wR);
-    const yR1 = Math.min(outHeight, inHeight + top - wR);
-    for (let wC = 0; wC < fW; wC++) {
-      const yC0 = Math.max(0, left - wC);
-      const yC1 = Math.min(outWidth, inWidth + left - wC);
-      const wBase = (wR * fW + wC) * ci * co;
-      for (let b = 0; b < info.batchSize; b++) {
-        for (let yR = yR0; yR < yR1; yR++) {
-          const xR = wR + yR - top;
-          for (let yC = yC0; yC < yC1; yC++) {
-            const xOff = ((b * inHeight + xR) * inWidth + wC + yC - left) * ci;
-            const dyOff = ((b * outHeight + yR) * outWidth + yC) * co;
-            for (let d1 = 0; d1 < ci; d1++) {
-              const v = xv[xOff + d1]!;
-              if (v === 0) continue;
-              const o = wBase + d1 * co;
-              for (let d2 = 0; d2 < co; d2++) acc[o + d2]! += v * dyv[dyOff + d2]!;
-            }
-          }
-        }
-      }
-    }
-  }
-  return backend.makeTensorInfo(info.filterShape, 'float32', Float32Array.from(acc));
+  if (args.attrs.dataFormat !== 'NHWC') throw new Error('bench: the flat CPU Conv2DBackpropFilter handles NHWC only');
+  return flatBackpropFilter(args.inputs.x, args.inputs.dy, args.backend as Parameters<typeof flatBackpropFilter>[2], args.attrs as Parameters<typeof flatBackpropFilter>[3]);
 }
 
 /** Filter gradients of conv1d-shaped cases (stride 1, 'same' and 'valid'), as arrays, on the current backend. */

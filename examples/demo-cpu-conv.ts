@@ -23,7 +23,8 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-function flatBackpropFilter(x: tf.TensorInfo, dy: tf.TensorInfo, backend: BackendData, attrs: Attrs): tf.TensorInfo {
+/** tfjs' CPU filter-gradient loops over flat arrays (float64 accumulation); the bench's baselines use it too. */
+export function flatBackpropFilter(x: tf.TensorInfo, dy: tf.TensorInfo, backend: BackendData, attrs: Attrs): tf.TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
   );
