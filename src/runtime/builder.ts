@@ -12,7 +12,7 @@ import type { DType, Layout, MaskSourceSpec, ModelBuilderApi, Params, Sym, Windo
 import { CompiledModel, type GraphSpec } from './compiled-model.js';
 import type { Manifest, ManifestLoss, ManifestOutput } from './manifest.js';
 import { seedFor, setBaseSeed } from './layers/init.js';
-import { AllReal, Fill, MaskSource, WindowMask } from './layers/masks.js';
+import { AllReal, Fill, MaskSource, Sanitize, WindowMask } from './layers/masks.js';
 import { layerFactory, lossFn } from './layers/registry.js';
 import { tf } from './tf.js';
 
@@ -98,8 +98,10 @@ export class ModelBuilder implements ModelBuilderApi {
       ...(spec.source === 'value' ? { value: spec.value } : {}),
     });
     this.helpers.push({ layer, role: 'mask_source' });
-    const out = layer.apply(aux === undefined ? [x] : [x, aux]) as Sym[];
-    const [value, mask] = [out[0]!, out[1]!];
+    const mask = layer.apply(aux === undefined ? [x] : [x, aux]) as Sym;
+    const sanitize = new Sanitize({ name });
+    this.helpers.push({ layer: sanitize, role: 'sanitize' });
+    const value = sanitize.apply([x, mask]) as Sym;
     this.maskLayouts.set(mask.id, spec.layout);
     this.name(mask, `${name}_mask`);
     return { value: this.name(value, name), mask };

@@ -5,7 +5,7 @@
  */
 import { tf } from '../tf.js';
 import type { Layout } from '../builder-types.js';
-import { type ConfigDict, type LayerArgs, type Shape, isShapeList, broadcastBool } from './common.js';
+import { type ConfigDict, type LayerArgs, type Shape, isShapeList, broadcastBool, lessThan } from './common.js';
 import { outputLength, outputLengthOrNull, outputLengthTensor, type WindowGeometry, type WindowMode } from './windowing.js';
 
 /** `[B, T]` float 0/1 -> broadcastable over the trailing dims of `x`. */
@@ -31,8 +31,10 @@ export interface MaskSourceArgs extends LayerArgs {
 
 /**
  * Called on `[x]` (zeros, value) or `[x, aux]` (aux: lengths `i32 [B]`, or a
- * mask `bool`/float 0/1 `[B, T]`); returns `[where(mask, x, 0), mask]`.
- * The sanitizing `where` (not a multiply) stops NaN and Inf at padded steps.
+ * mask `bool`/float 0/1 `[B, T]`); returns the mask, float32 0/1 `[B, T]`.
+ * `Sanitize` applies it to `x`. They are two layers, not one with two
+ * outputs, because tfjs-layers' executor runs a layer once per output it
+ * fetches: a two-output mask source ran (and was differentiated) twice.
  */
 export class MaskSource extends tf.layers.Layer {
   static className = 'SeqnetMaskSource';
@@ -47,21 +49,18 @@ export class MaskSource extends tf.layers.Layer {
     this.layout = args.layout;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const x = isShapeList(inputShape) ? inputShape[0]! : inputShape;
-    return [x, [x[0]!, x[1]!]];
+    return [x[0]!, x[1]!];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const x = list[0]!;
-      const aux = list[1];
       const [batch, steps] = x.shape as [number, number];
-      if (batch === 0 || steps === 0) return [tf.clone(x), tf.zeros([batch, steps])];
-      const mask = this.mask(x, aux);
-      const real = broadcastBool(tf.greater(maskLike(mask, x), 0.5), x.shape);
-      return [tf.where(real, x, tf.zerosLike(x)), mask];
+      if (batch === 0 || steps === 0) return tf.zeros([batch, steps]);
+      return this.mask(x, list[1]);
     });
   }
 
@@ -79,8 +78,7 @@ export class MaskSource extends tf.layers.Layer {
         if (!aux) throw new Error(`seqnet runtime: mask source '${this.name}' needs its lengths input`);
         const n = tf.expandDims(tf.cast(aux, 'float32'), 1);
         const t = positions(steps);
-        const real = this.layout === 'pre' ? tf.greaterEqual(t, tf.sub(steps, n)) : tf.less(t, n);
-        return tf.cast(real, 'float32');
+        return this.layout === 'pre' ? lessThan(tf.sub(steps - 1, t), n) : lessThan(t, n);
       }
       case 'input': {
         if (!aux) throw new Error(`seqnet runtime: mask source '${this.name}' needs its mask input`);
@@ -97,11 +95,11 @@ export class MaskSource extends tf.layers.Layer {
     const t = positions(steps);
     if (this.layout === 'post') {
       const end = tf.max(tf.mul(nonPad, tf.add(t, 1)), 1, true);
-      return tf.cast(tf.less(t, end), 'float32');
+      return lessThan(t, end);
     }
     if (this.layout === 'pre') {
       const fromEnd = tf.max(tf.mul(nonPad, tf.sub(steps, t)), 1, true);
-      return tf.cast(tf.greaterEqual(t, tf.sub(steps, fromEnd)), 'float32');
+      return lessThan(tf.sub(steps - 1, t), fromEnd);
     }
     return nonPad;
   }
@@ -111,6 +109,28 @@ export class MaskSource extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(MaskSource);
+
+/**
+ * `[x, mask]` to `where(mask, x, 0)`: a `where`, not a multiply, so NaN and
+ * Inf at padded steps do not get through (0 * NaN is NaN).
+ */
+export class Sanitize extends tf.layers.Layer {
+  static className = 'SeqnetSanitize';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return (inputShape as Shape[])[0]!;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, mask] = inputs as [tf.Tensor, tf.Tensor];
+      if (x.size === 0) return tf.clone(x);
+      const real = broadcastBool(tf.greater(maskLike(mask, x), 0.5), x.shape);
+      return tf.where(real, x, tf.zerosLike(x));
+    });
+  }
+}
+tf.serialization.registerClass(Sanitize);
 
 // ---------------------------------------------------------------- window mask
 
@@ -161,8 +181,7 @@ export class WindowMask extends tf.layers.Layer {
       const lengths = tf.sum(tf.cast(tf.notEqual(tf.cast(mask, 'float32'), 0), 'float32'), 1, true);
       const outLengths = outputLengthTensor(this.geometry, lengths);
       const t = positions(outSteps);
-      const real = this.layout === 'pre' ? tf.greaterEqual(t, tf.sub(outSteps, outLengths)) : tf.less(t, outLengths);
-      return tf.cast(real, 'float32');
+      return this.layout === 'pre' ? lessThan(tf.sub(outSteps - 1, t), outLengths) : lessThan(t, outLengths);
     });
   }
 

@@ -5,6 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
 import { tf } from '../../../src/runtime/tf.js';
 import { mulberry32, normalSampler } from '../../../src/runtime/layers/init.js';
+import { MaskSource, type MaskSourceArgs, Sanitize } from '../../../src/runtime/layers/masks.js';
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -108,4 +109,20 @@ export function preMask(lengths: number[], steps: number): tf.Tensor2D {
 export function fillPadded(x: tf.Tensor, mask: tf.Tensor, fill: number): tf.Tensor {
   const real = tf.broadcastTo(tf.greater(tf.expandDims(mask, -1), 0.5), x.shape);
   return tf.where(real, x, tf.fill(x.shape, fill));
+}
+
+/**
+ * A mask source and its sanitizer wired as the builder wires them:
+ * `apply(inputs)` gives `[value, mask]`.
+ */
+export function maskSourcePair(args: MaskSourceArgs): { apply<T extends tf.Tensor | tf.SymbolicTensor>(inputs: T | T[]): T[] } {
+  const source = new MaskSource(args);
+  const sanitize = new Sanitize(args.name === undefined ? {} : { name: `${args.name}__sanitize` });
+  return {
+    apply<T extends tf.Tensor | tf.SymbolicTensor>(inputs: T | T[]): T[] {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const mask = source.apply(inputs as tf.Tensor | tf.Tensor[]) as unknown as T;
+      return [sanitize.apply([list[0]!, mask] as tf.Tensor[]) as unknown as T, mask];
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/runtime/tf.js';
-import { checkLayout, checkLengths, Fill, MaskSource, WindowMask } from '../../../src/runtime/layers/masks.js';
+import { checkLayout, checkLengths, Fill, WindowMask } from '../../../src/runtime/layers/masks.js';
 import { SeqnetConv1D, SeqnetMaxPool1D, SeqnetAvgPool1D } from '../../../src/runtime/layers/window.js';
 import { SeqnetBatchNorm } from '../../../src/runtime/layers/norm.js';
 import { SeqnetDense, SeqnetEmbedding } from '../../../src/runtime/layers/pointwise.js';
@@ -8,7 +8,7 @@ import { SeqnetGlobalAvgPool, SeqnetGlobalMaxPool, SeqnetLast } from '../../../s
 import { lossFn } from '../../../src/runtime/layers/registry.js';
 import '../../../src/runtime/layers/losses.js';
 import { localWindowMask, outputLength, type WindowGeometry, type WindowMode } from '../../../src/runtime/layers/windowing.js';
-import { BACKENDS, expectAllFinite, expectClose, postMask, preMask, randn, useBackend } from './layers-helpers.js';
+import { BACKENDS, expectAllFinite, expectClose, maskSourcePair, postMask, preMask, randn, useBackend } from './layers-helpers.js';
 
 function rows(t: tf.Tensor): number[][] {
   return t.arraySync() as number[][];
@@ -22,7 +22,7 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
   describe('MaskSource', () => {
     it('zeros, holes: a step is real when any feature is non-zero', () => {
       const x = tf.tensor3d([[[1, 0], [0, 0], [0, 2], [0, 0]]]);
-      const [value, mask] = new MaskSource({ source: 'zeros', layout: 'holes' }).apply(x) as tf.Tensor[];
+      const [value, mask] = maskSourcePair({ source: 'zeros', layout: 'holes' }).apply(x) as tf.Tensor[];
       expect(rows(mask!)).toEqual([[1, 0, 1, 0]]);
       expectClose(value!, x, 0, 0);
     });
@@ -33,13 +33,13 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
         [[0, 0], [3, 0], [0, 0], [4, 4]],
         [[0, 0], [0, 0], [0, 0], [0, 0]],
       ]);
-      const post = (new MaskSource({ source: 'zeros', layout: 'post' }).apply(x) as tf.Tensor[])[1]!;
+      const post = (maskSourcePair({ source: 'zeros', layout: 'post' }).apply(x) as tf.Tensor[])[1]!;
       expect(rows(post)).toEqual([
         [1, 1, 1, 0],
         [1, 1, 1, 1],
         [0, 0, 0, 0],
       ]);
-      const pre = (new MaskSource({ source: 'zeros', layout: 'pre' }).apply(x) as tf.Tensor[])[1]!;
+      const pre = (maskSourcePair({ source: 'zeros', layout: 'pre' }).apply(x) as tf.Tensor[])[1]!;
       expect(rows(pre)).toEqual([
         [1, 1, 1, 1],
         [0, 1, 1, 1],
@@ -49,15 +49,15 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
 
     it('value(v) on features and on i32 ids; sanitizes the pad value to 0', () => {
       const x = tf.tensor3d([[[1, 1], [-1, -1], [-1, 5], [-1, -1]]]);
-      const [value, mask] = new MaskSource({ source: 'value', value: -1, layout: 'post' }).apply(x) as tf.Tensor[];
+      const [value, mask] = maskSourcePair({ source: 'value', value: -1, layout: 'post' }).apply(x) as tf.Tensor[];
       expect(rows(mask!)).toEqual([[1, 1, 1, 0]]);
       expect(value!.arraySync()).toEqual([[[1, 1], [-1, -1], [-1, 5], [0, 0]]]);
       const ids = tf.tensor2d([[4, 7, -100, -100], [-100, -100, -100, -100]], [2, 4], 'int32');
-      const [clean, idMask] = new MaskSource({ source: 'value', value: -100, layout: 'post' }).apply(ids) as tf.Tensor[];
+      const [clean, idMask] = maskSourcePair({ source: 'value', value: -100, layout: 'post' }).apply(ids) as tf.Tensor[];
       expect(clean!.dtype).toBe('int32');
       expect(clean!.arraySync()).toEqual([[4, 7, 0, 0], [0, 0, 0, 0]]);
       expect(rows(idMask!)).toEqual([[1, 1, 0, 0], [0, 0, 0, 0]]);
-      const holes = (new MaskSource({ source: 'value', value: -100, layout: 'holes' }).apply(tf.tensor2d([[-100, 3, -100, 2]], [1, 4], 'int32')) as tf.Tensor[])[1]!;
+      const holes = (maskSourcePair({ source: 'value', value: -100, layout: 'holes' }).apply(tf.tensor2d([[-100, 3, -100, 2]], [1, 4], 'int32')) as tf.Tensor[])[1]!;
       expect(rows(holes)).toEqual([[0, 1, 0, 1]]);
     });
 
@@ -66,7 +66,7 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
         [[1, 2], [3, 4], [NaN, Infinity], [1e30, -Infinity]],
         [[NaN, NaN], [5, 6], [7, 8], [9, 10]],
       ]);
-      const post = new MaskSource({ source: 'lengths', layout: 'post' });
+      const post = maskSourcePair({ source: 'lengths', layout: 'post' });
       const [pv, pm] = post.apply([x, tf.tensor1d([2, 0], 'int32')]) as tf.Tensor[];
       expect(rows(pm!)).toEqual([
         [1, 1, 0, 0],
@@ -76,7 +76,7 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
         [[1, 2], [3, 4], [0, 0], [0, 0]],
         [[0, 0], [0, 0], [0, 0], [0, 0]],
       ]);
-      const [qv, qm] = new MaskSource({ source: 'lengths', layout: 'pre' }).apply([x, tf.tensor1d([0, 3], 'int32')]) as tf.Tensor[];
+      const [qv, qm] = maskSourcePair({ source: 'lengths', layout: 'pre' }).apply([x, tf.tensor1d([0, 3], 'int32')]) as tf.Tensor[];
       expect(rows(qm!)).toEqual([
         [0, 0, 0, 0],
         [0, 1, 1, 1],
@@ -88,22 +88,22 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
     it('input: a bool or float 0/1 mask, sanitizing non-finite padded content', () => {
       const x = tf.tensor3d([[[NaN], [2], [Infinity]]]);
       for (const m of [tf.tensor2d([[false, true, false]], [1, 3], 'bool'), tf.tensor2d([[0, 1, 0]])]) {
-        const [v, mask] = new MaskSource({ source: 'input', layout: 'holes' }).apply([x, m]) as tf.Tensor[];
+        const [v, mask] = maskSourcePair({ source: 'input', layout: 'holes' }).apply([x, m]) as tf.Tensor[];
         expect(rows(mask!)).toEqual([[0, 1, 0]]);
         expect(v!.arraySync()).toEqual([[[0], [2], [0]]]);
       }
     });
 
     it('handles empty batches and zero-length time axes', () => {
-      const [v, m] = new MaskSource({ source: 'zeros', layout: 'post' }).apply(tf.zeros([2, 0, 3])) as tf.Tensor[];
+      const [v, m] = maskSourcePair({ source: 'zeros', layout: 'post' }).apply(tf.zeros([2, 0, 3])) as tf.Tensor[];
       expect(v!.shape).toEqual([2, 0, 3]);
       expect(m!.shape).toEqual([2, 0]);
     });
 
-    it('gives two symbolic outputs: the value and the mask [B, T]', () => {
+    it('with its sanitizer gives two symbolic values: the value and the mask [B, T]', () => {
       const x = tf.input({ shape: [null, 5] });
       const n = tf.input({ shape: [], dtype: 'int32' });
-      const out = new MaskSource({ source: 'lengths', layout: 'post' }).apply([x, n]) as tf.SymbolicTensor[];
+      const out = maskSourcePair({ source: 'lengths', layout: 'post' }).apply([x, n]) as tf.SymbolicTensor[];
       expect(out.map((s) => s.shape)).toEqual([
         [null, null, 5],
         [null, null],
@@ -188,7 +188,7 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
       [4, 4],
       'int32',
     );
-    const source = new MaskSource({ source: 'lengths', layout: 'post' });
+    const source = maskSourcePair({ source: 'lengths', layout: 'post' });
     const conv = new SeqnetConv1D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' });
     const convMask = new WindowMask({ kernel: 3, stride: 2, dilation: 1, mode: 'same', layout: 'post' });
     const bn = new SeqnetBatchNorm({});
@@ -227,7 +227,7 @@ describe.each(BACKENDS)('masks on %s', (backend) => {
 
   it('a layer on the mask source output keeps working for embeddings of sanitized ids', () => {
     const ids = tf.tensor2d([[3, 1, -100], [-100, -100, -100]], [2, 3], 'int32');
-    const [clean] = new MaskSource({ source: 'value', value: -100, layout: 'post' }).apply(ids) as tf.Tensor[];
+    const [clean] = maskSourcePair({ source: 'value', value: -100, layout: 'post' }).apply(ids) as tf.Tensor[];
     const y = new SeqnetEmbedding({ inputDim: 5, outputDim: 2 }).apply(clean!) as tf.Tensor;
     expect(y.shape).toEqual([2, 3, 2]);
     expectAllFinite(y);

@@ -58,6 +58,28 @@ describe.each(BACKENDS)('time reductions on %s', (backend) => {
     expectClose(tf.sum(dx), 4);
   });
 
+  it('global_maxpool gradient (hand-written) equals tf.max over the real steps, ties included', () => {
+    // Rows with ties at the max, a -Infinity real step, and an empty row.
+    const x = tf.tensor3d([
+      [[1, 3], [3, 3], [3, -1], [9, 9]],
+      [[-Infinity, 2], [-5, 2], [0, 0], [0, 0]],
+      [[4, 4], [4, 4], [4, 4], [4, 4]],
+    ]);
+    const lengths = [3, 2, 0];
+    const mask = postMask(lengths, 4);
+    const r = randn([3, 2], 5);
+    const dx = gradX(new SeqnetGlobalMaxPool({}), x, mask, r).arraySync() as number[][][];
+    const rows = x.arraySync() as number[][][];
+    const rv = r.arraySync() as number[][];
+    lengths.forEach((n, b) => {
+      const real = rows[b]!.slice(0, n);
+      const reference = n === 0 ? undefined : tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.max(v, 0), tf.tensor1d(rv[b]!))))(tf.tensor2d(real));
+      const expected = rows[b]!.map((_, t) => (reference !== undefined && t < n ? (reference.arraySync() as number[][])[t]! : [0, 0]));
+      // `+ 0` folds -0 into 0: the sign of a zero gradient does not matter.
+      expect(dx[b]!.map((s) => s.map((v) => v + 0))).toEqual(expected.map((s) => s.map((v) => v + 0)));
+    });
+  });
+
   it('last picks the last real step for post, pre and holes masks; 0 for an empty row', () => {
     const x = randn([4, 5, 2], 5);
     const rows = x.arraySync() as number[][][];

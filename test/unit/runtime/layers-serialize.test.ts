@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/runtime/tf.js';
-import { Fill, MaskSource, WindowMask } from '../../../src/runtime/layers/masks.js';
+import { Fill, MaskSource, Sanitize, WindowMask } from '../../../src/runtime/layers/masks.js';
 import {
   SeqnetActivation,
   SeqnetAdd,
@@ -14,15 +14,15 @@ import { SeqnetAvgPool1D, SeqnetConv1D, SeqnetMaxPool1D } from '../../../src/run
 import { SeqnetBatchNorm, SeqnetLayerNorm } from '../../../src/runtime/layers/norm.js';
 import { SeqnetGlobalAvgPool, SeqnetGlobalMaxPool, SeqnetLast } from '../../../src/runtime/layers/reduce.js';
 import { layerFactory, registeredLayerKinds } from '../../../src/runtime/layers/registry.js';
-import { BACKENDS, expectClose, randInt, randn, useBackend } from './layers-helpers.js';
+import { BACKENDS, expectClose, maskSourcePair, randInt, randn, useBackend } from './layers-helpers.js';
 
 /** A small tagger with every built-in layer class but the RNNs, masks wired explicitly. */
 function buildModel(): tf.LayersModel {
   const ids = tf.input({ name: 'ids', shape: [null], dtype: 'int32' });
   const feats = tf.input({ name: 'x', shape: [null, 3] });
   const lengths = tf.input({ name: 'n', shape: [], dtype: 'int32' });
-  const [cleanIds, mask] = new MaskSource({ name: 'ids_mask', source: 'lengths', layout: 'post' }).apply([ids, lengths]) as tf.SymbolicTensor[];
-  const [cleanX] = new MaskSource({ name: 'x_mask', source: 'lengths', layout: 'post' }).apply([feats, lengths]) as tf.SymbolicTensor[];
+  const [cleanIds, mask] = maskSourcePair({ name: 'ids_mask', source: 'lengths', layout: 'post' }).apply([ids, lengths]) as tf.SymbolicTensor[];
+  const [cleanX] = maskSourcePair({ name: 'x_mask', source: 'lengths', layout: 'post' }).apply([feats, lengths]) as tf.SymbolicTensor[];
   const emb = new SeqnetEmbedding({ name: 'emb', inputDim: 11, outputDim: 4 }).apply(cleanIds!) as tf.SymbolicTensor;
   const joined = new SeqnetConcat({ name: 'joined' }).apply([emb, cleanX!]) as tf.SymbolicTensor;
   const h = new SeqnetDense({ name: 'h', units: 6, activation: 'gelu' }).apply(joined) as tf.SymbolicTensor;
@@ -89,7 +89,7 @@ describe.each(BACKENDS)('serialization on %s', (backend) => {
     const classes = [...new Set(JSON.stringify(saved!.modelTopology).match(/(?<="class_name":")Seqnet\w+/g))].sort();
     expect(classes).toEqual(
       [
-        MaskSource, SeqnetEmbedding, SeqnetConcat, SeqnetDense, SeqnetLayerNorm, Fill, SeqnetConv1D, WindowMask, SeqnetBatchNorm,
+        MaskSource, Sanitize, SeqnetEmbedding, SeqnetConcat, SeqnetDense, SeqnetLayerNorm, Fill, SeqnetConv1D, WindowMask, SeqnetBatchNorm,
         SeqnetActivation, SeqnetDropout, SeqnetMaxPool1D, SeqnetAvgPool1D, SeqnetAdd, SeqnetGlobalAvgPool, SeqnetGlobalMaxPool,
         SeqnetLast, SeqnetCast,
       ].map((c) => c.className).sort(),
