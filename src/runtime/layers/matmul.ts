@@ -6,20 +6,18 @@
  * about 38 ms that way and 5-7 ms with the transposes made explicit.
  */
 import { tf } from '../tf.js';
-
-// customGrad passes the inputs and then `save` as one rest list.
-const plain = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
-    },
-  };
-});
+import { gradOp } from './grad-op.js';
 
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return plain(a, b) as tf.Tensor2D;
+  return gradOp(
+    [a, b],
+    (save) => {
+      save([a, b]);
+      return tf.matMul(a, b);
+    },
+    (dy, saved) => {
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [() => tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), () => tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+    },
+  ) as tf.Tensor2D;
 }
