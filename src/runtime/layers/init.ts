@@ -7,16 +7,36 @@
  */
 import { tf } from '../tf.js';
 
+/** mulberry32's output for state `a` (already advanced): a uint32. */
+function mulberry32Word(a: number): number {
+  let t = Math.imul(a ^ (a >>> 15), a | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+const MULBERRY32_STEP = 0x6d2b79f5;
+
 /** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    a = (a + MULBERRY32_STEP) >>> 0;
+    return mulberry32Word(a) / 4294967296;
   };
+}
+
+/**
+ * mulberry32 in bulk: for each element, `hit` where the 32-bit draw is at or
+ * above `threshold` (a probability times 2^32), else 0; returns the next
+ * state. A closure call per element cost 16 ns, as much as tf.randomUniform.
+ */
+export function mulberry32Threshold(state: number, out: Float32Array, threshold: number, hit: number): number {
+  let a = state >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    a = (a + MULBERRY32_STEP) >>> 0;
+    out[i] = mulberry32Word(a) >= threshold ? hit : 0;
+  }
+  return a;
 }
 
 /** Standard normal samples (Box-Muller) from a seeded uniform source. */

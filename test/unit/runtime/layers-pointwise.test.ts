@@ -173,6 +173,28 @@ describe.each(BACKENDS)('pointwise layers on %s', (backend) => {
     expectClose(layer.apply(tf.zeros([2, 3, 4]), { training: true }) as tf.Tensor, tf.zeros([2, 3, 4]), 0, 0);
   });
 
+  it('dropout draws its mask from the layer seed: reproducible, fresh per call, and the gradient is the same mask', () => {
+    const x = tf.ones([2, 40, 8]);
+    const draw = (layer: SeqnetDropout) => Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync());
+    const a = new SeqnetDropout({ rate: 0.25, seed: 11 });
+    const b = new SeqnetDropout({ rate: 0.25, seed: 11 });
+    const first = draw(a);
+    expect(draw(b)).toEqual(first);
+    const second = draw(a);
+    expect(second).not.toEqual(first);
+    expect(draw(new SeqnetDropout({ rate: 0.25, seed: 12 }))).not.toEqual(first);
+    const kept = first.filter((v) => v !== 0).length / first.length;
+    expect(kept).toBeGreaterThan(0.68);
+    expect(kept).toBeLessThan(0.82);
+    const c = new SeqnetDropout({ rate: 0.25, seed: 11 });
+    const xs = randn([2, 40, 8], 3);
+    const { value, grads } = tf.valueAndGrads((v: tf.Tensor) => tf.sum(c.apply(v, { training: true }) as tf.Tensor))([xs]);
+    const y = Array.from((new SeqnetDropout({ rate: 0.25, seed: 11 }).apply(tf.ones(xs.shape), { training: true }) as tf.Tensor).dataSync());
+    expect(Array.from(grads[0]!.dataSync())).toEqual(y);
+    expect(value.dataSync()[0]).toBeCloseTo(tf.sum(tf.mul(xs, tf.tensor(y, xs.shape))).dataSync()[0]!, 3);
+    expect(Array.from((new SeqnetDropout({ rate: 1 }).apply(xs, { training: true }) as tf.Tensor).dataSync()).every((v) => v === 0)).toBe(true);
+  });
+
   it('add and concat work on equal shapes and broadcast [B, C] over time, with gradients', () => {
     const a = randn([2, 3, 4], 9);
     const b = randn([2, 3, 4], 10);
