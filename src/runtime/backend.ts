@@ -10,6 +10,7 @@
  * when it cannot be had).
  */
 import { tf } from './tf.js';
+import { installWasmKernels } from './wasm-kernels.js';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
@@ -52,6 +53,7 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
       const require = createRequire(import.meta.url);
       wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialize');
+      installWasmKernels();
       return 'wasm';
     }
     case 'cpu': {

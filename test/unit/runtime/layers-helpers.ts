@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { tf } from '../../../src/runtime/tf.js';
 import { mulberry32, normalSampler } from '../../../src/runtime/layers/init.js';
 import { MaskSource, type MaskSourceArgs, Sanitize } from '../../../src/runtime/layers/masks.js';
+import { installWasmKernels } from '../../../src/runtime/wasm-kernels.js';
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -21,6 +22,8 @@ export async function useBackend(name: BackendName): Promise<void> {
   }
   await tf.setBackend(name);
   await tf.ready();
+  // The kernels the runtime's initBackend installs: layers are tested as they run.
+  if (name === 'wasm') installWasmKernels();
   expect(tf.getBackend()).toBe(name);
 }
 
