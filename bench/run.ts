@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     // The headline keys are the worst case over the WASM workloads.
     results['maskingOverhead'] = Math.max(...r.workloads.map((w) => w.maskingOverhead));
     results['vsTfjsLayers'] = Math.min(...r.workloads.map((w) => w.vsTfjsLayers));
-    notes['training'] = `${r.convNote}. maskingOverhead and vsTfjsLayers are the worst case over the WASM workloads (maskingOverheadByWorkload, vsTfjsLayersByWorkload). tfjs-layers' GRU has no reset_after, so the seqnet tagger here uses gru(reset_after: false); the T = 200 workload also times the example as written (reset_after: true), seqnet only (seqnetAsWritten).`;
+    notes['training'] = `${r.convNote}. maskingOverhead and vsTfjsLayers are the worst case over the WASM workloads (maskingOverheadByWorkload, vsTfjsLayersByWorkload). tfjs-layers' GRU has no reset_after, so the seqnet tagger here uses gru(reset_after: false); the T = 200 workload also times the example as written (reset_after: true), seqnet only (seqnetAsWritten). The runtime's initBackend replaces two WASM kernels process-wide (Identity and same-dtype Cast share the buffer instead of copying it), so the baselines run with them too.`;
     workloadTable(r);
     save();
   }
