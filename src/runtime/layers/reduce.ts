@@ -52,8 +52,8 @@ export class SeqnetGlobalAvgPool extends TimeReduction {
   static className = 'SeqnetGlobalAvgPool';
 
   protected reduce(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-    const count = tf.sum(mask, 1);
-    return tf.div(tf.sum(x, 1), overFeatures(atLeastOne(count), tf.sum(x, 1)));
+    const total = tf.sum(x, 1);
+    return tf.div(total, overFeatures(atLeastOne(tf.sum(mask, 1)), total));
   }
 }
 tf.serialization.registerClass(SeqnetGlobalAvgPool);
