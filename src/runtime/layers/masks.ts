@@ -110,16 +110,19 @@ export class MaskSource extends tf.layers.Layer {
 }
 tf.serialization.registerClass(MaskSource);
 
+/** A layer on `[x, mask]` whose output has `x`'s shape. */
+abstract class ValueWithMask extends tf.layers.Layer {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return (inputShape as Shape[])[0]!;
+  }
+}
+
 /**
  * `[x, mask]` to `where(mask, x, 0)`: a `where`, not a multiply, so NaN and
  * Inf at padded steps do not get through (0 * NaN is NaN).
  */
-export class Sanitize extends tf.layers.Layer {
+export class Sanitize extends ValueWithMask {
   static className = 'SeqnetSanitize';
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (inputShape as Shape[])[0]!;
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
@@ -201,12 +204,8 @@ tf.serialization.registerClass(WindowMask);
 // ---------------------------------------------------------------- fill
 
 /** A fill node: `x * mask` over every trailing dim (every pad is finite, MASKING.md section 3). */
-export class Fill extends tf.layers.Layer {
+export class Fill extends ValueWithMask {
   static className = 'SeqnetFill';
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (inputShape as Shape[])[0]!;
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
