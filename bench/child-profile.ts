@@ -8,16 +8,14 @@
  * times tell how much of it is the steady state.
  */
 import { initBackend, tf, type BackendChoice } from '../src/runtime/index.js';
-import { classifierBatch, classifierText, compileSeqnet, taggerBatch, taggerText } from './training.js';
+import { seqnetWorkload } from './training.js';
 
 const [tArg = '200', stepsArg = '5', backendArg = 'wasm', which = 'tagger'] = process.argv.slice(2);
 const T = Number(tArg);
 
 async function main(): Promise<void> {
   await initBackend({ backend: backendArg as BackendChoice, env: {} });
-  const tagger = which === 'tagger';
-  const model = compileSeqnet(tagger ? taggerText() : classifierText());
-  const data = tagger ? taggerBatch(32, T, 11 + T) : classifierBatch(32, T, 13 + T);
+  const { model, data } = seqnetWorkload(which === 'tagger' ? 'tagger' : 'classifier', T);
   const optimizer = tf.train.adam(1e-3);
   const times: number[] = [];
   for (let i = 0; i < 2 + Number(stepsArg); i++) {

@@ -5,16 +5,14 @@
  *   node dist/bench/kernel-profile.js [tagger|classifier] [T=200] [backend=wasm]
  */
 import { initBackend, tf, type BackendChoice } from '../src/runtime/index.js';
-import { classifierBatch, classifierText, compileSeqnet, taggerBatch, taggerText } from './training.js';
+import { seqnetWorkload } from './training.js';
 
 const [which = 'classifier', tArg = '200', backendArg = 'wasm'] = process.argv.slice(2);
 const T = Number(tArg);
 
 async function main(): Promise<void> {
   await initBackend({ backend: backendArg as BackendChoice, env: {} });
-  const tagger = which === 'tagger';
-  const model = compileSeqnet(tagger ? taggerText() : classifierText());
-  const data = tagger ? taggerBatch(32, T, 11 + T) : classifierBatch(32, T, 13 + T);
+  const { model, data } = seqnetWorkload(which === 'tagger' ? 'tagger' : 'classifier', T);
   const optimizer = tf.train.adam(1e-3);
   for (let i = 0; i < 3; i++) model.trainStep(data.inputs, data.targets, optimizer);
   const t0 = performance.now();

@@ -241,13 +241,21 @@ export interface WorkloadSpec {
 
 const B = 32;
 
+/** The seqnet model of a workload and its batch (batch 32, lengths uniform in 1..T, seeded by T). */
+export function seqnetWorkload(workload: WorkloadSpec['workload'], T: number): { model: CompiledModel; data: Batch } {
+  const tagger = workload === 'tagger';
+  return {
+    model: compileSeqnet(tagger ? taggerText() : classifierText()),
+    data: tagger ? taggerBatch(B, T, 11 + T) : classifierBatch(B, T, 13 + T),
+  };
+}
+
 export async function compareWorkload(spec: WorkloadSpec, log: (line: string) => void): Promise<WorkloadResult> {
   const tagger = spec.workload === 'tagger';
-  const seqnet = compileSeqnet(tagger ? taggerText() : classifierText());
+  const { model: seqnet, data } = seqnetWorkload(spec.workload, spec.T);
   const plain = tagger ? taggerBaseline(false) : classifierBaseline(false);
   const masking = tagger ? taggerBaseline(true) : classifierBaseline(true);
   const written = tagger && spec.asWritten === true ? compileSeqnet(taggerText(true)) : undefined;
-  const data = tagger ? taggerBatch(B, spec.T, 11 + spec.T) : classifierBatch(B, spec.T, 13 + spec.T);
   const optimizer = tf.train.adam(1e-3);
   const optimizer2 = tf.train.adam(1e-3);
   const before = tf.memory().numTensors;
