@@ -15,7 +15,7 @@
  * computes.
  */
 import { flatBackpropFilter } from '../examples/demo-cpu-conv.js';
-import { tf } from '../src/runtime/index.js';
+import { initBackend, tf } from '../src/runtime/index.js';
 
 // ------------------------------------------------------- Conv1D on WASM
 
@@ -97,9 +97,10 @@ export async function registerConvFilterGrad(): Promise<string> {
     return { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmFilterGrad(conv3d) };
   };
   if (registered.has(backend)) return describe(backend);
-  await tf.setBackend('cpu');
+  // Through initBackend, which also keeps tfjs' CPU backend from printing its tfjs-node advert.
+  await initBackend({ backend: 'cpu', env: {} });
   const reference = filterGradCases();
-  await tf.setBackend(backend);
+  await initBackend({ backend, env: {} });
   const original = tf.getKernel('Conv2DBackpropFilter', backend);
   if (original !== undefined) tf.unregisterKernel('Conv2DBackpropFilter', backend);
   tf.registerKernel(mine());

@@ -158,7 +158,8 @@ async function main(): Promise<void> {
   const seqnetInv = measureInvariance(seqnet, model, heldOut);
 
   // 5. The baseline, on the CPU backend: tfjs 4.22's WASM backend has no Conv2DBackpropFilter, so a tfjs-layers Conv1D cannot train there.
-  await tf.setBackend('cpu');
+  // Through initBackend, which also keeps tfjs' CPU backend from printing its tfjs-node advert.
+  await initBackend({ backend: 'cpu', env: {} });
   installFlatConvBackpropFilter();
   const arch: Architecture = { features: FEATURES, classes: CLASSES, filters: 64, kernel: 5, units: cfg.units };
   const baseline = buildBaseline(arch, initial, baselineWeightOrder('h_1', 'h_2', 'r', 'logits'), cfg.learningRate);

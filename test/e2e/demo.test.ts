@@ -65,6 +65,8 @@ describe('npm run demo -- --quick', () => {
     expect(run.stdout).toMatch(/^\s+seqnet\s+tfjs-layers$/m);
     expect(run.stdout).toMatch(/^\s+backend\s+wasm\s+cpu$/m);
     expect(run.stderr).not.toContain('demo failed');
+    // Switching the baseline to CPU does not print tfjs' tfjs-node advert.
+    expect(run.stdout + run.stderr).not.toContain('install our node backend');
   });
 
   it('lists the fill of examples/tagger.seqnet and passes verify', () => {
