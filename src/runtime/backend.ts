@@ -10,6 +10,7 @@
  * when it cannot be had).
  */
 import { tf } from './tf.js';
+import { installCpuKernels } from './cpu-kernels.js';
 import { installWasmKernels } from './wasm-kernels.js';
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
@@ -62,6 +63,7 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
       // its backend (and says which in `seqnetc --version`), so the greeting would only be noise on stderr.
       const cpu = tf.backend() as unknown as { firstUse?: boolean };
       if (typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
+      installCpuKernels();
       return 'cpu';
     }
   }

@@ -6,18 +6,25 @@
  * about 38 ms that way and 5-7 ms with the transposes made explicit.
  */
 import { tf } from '../tf.js';
+import { SEQNET_MATMUL } from '../cpu-kernels.js';
 import { gradOp } from './grad-op.js';
+
+/** On CPU, seqnet's own loop (cpu-kernels.ts: tfjs' CPU matMul is several times slower on these shapes). */
+function product(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (tf.getBackend() === 'cpu' && a.dtype === 'float32' && b.dtype === 'float32') return tf.engine().runKernel(SEQNET_MATMUL, { a, b });
+  return tf.matMul(a, b);
+}
 
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return gradOp(
     [a, b],
     (save) => {
       save([a, b]);
-      return tf.matMul(a, b);
+      return product(a, b);
     },
     (dy, saved) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [() => tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), () => tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      return [() => product(dy as tf.Tensor2D, tf.transpose(sb)), () => product(tf.transpose(sa), dy as tf.Tensor2D)];
     },
   ) as tf.Tensor2D;
 }

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { tf } from '../../../src/runtime/tf.js';
 import { mulberry32, normalSampler } from '../../../src/runtime/layers/init.js';
 import { MaskSource, type MaskSourceArgs, Sanitize } from '../../../src/runtime/layers/masks.js';
+import { installCpuKernels } from '../../../src/runtime/cpu-kernels.js';
 import { installWasmKernels } from '../../../src/runtime/wasm-kernels.js';
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
@@ -24,6 +25,7 @@ export async function useBackend(name: BackendName): Promise<void> {
   await tf.ready();
   // The kernels the runtime's initBackend installs: layers are tested as they run.
   if (name === 'wasm') installWasmKernels();
+  else installCpuKernels();
   expect(tf.getBackend()).toBe(name);
 }
 
