@@ -75,7 +75,9 @@ function categoricalTargets(pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor 
   if (target.rank === pred.rank - 1) {
     // A float id tensor may hold NaN at padded steps: replace before the cast.
     const ids = target.dtype === 'int32' ? sanitize(target, mask, 0) : tf.cast(sanitize(target, mask, 0), 'int32');
-    // tf.oneHot needs a depth of at least 2; comparing with the class range works for one class too.
+    // tf.oneHot needs a depth of at least 2; comparing with the class range works for one class too
+    // (but WASM broadcasts comparisons slowly: 10 ms for [32, 200] ids over 10 classes, so only there).
+    if (classes >= 2) return tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, classes).reshape([...ids.shape, classes]).cast('float32');
     return tf.cast(tf.equal(tf.expandDims(ids, -1), tf.range(0, classes, 1, 'int32')), 'float32');
   }
   return sanitize(tf.cast(target, 'float32'), mask, 0);

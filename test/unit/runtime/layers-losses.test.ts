@@ -47,6 +47,20 @@ describe.each(BACKENDS)('losses on %s', (backend) => {
     expectClose(g1, g2);
   });
 
+  it('crossentropy class ids: an id outside 0..C-1 at a real step is an all-zero target (one class too)', () => {
+    const logits = randn([2, 3, 4], 3, 2);
+    const ids = tf.tensor2d([[0, 3, 7], [-1, 2, 1]], [2, 3], 'int32');
+    const keep = tf.tensor3d([[[1], [1], [0]], [[0], [1], [1]]]);
+    const onehot = tf.mul(tf.oneHot(tf.clipByValue(ids, 0, 3).reshape([-1]) as tf.Tensor1D, 4).reshape([2, 3, 4]).cast('float32'), keep);
+    const mask = tf.ones([2, 3]);
+    const params = { ...MEAN, from_logits: true };
+    expectClose(loss('crossentropy', logits, ids, mask, params), loss('crossentropy', logits, onehot, mask, params));
+    const one = randn([2, 3, 1], 4);
+    const oneIds = tf.tensor2d([[0, 1, 0], [-1, 0, 0]], [2, 3], 'int32');
+    const oneHot = tf.tensor3d([[[1], [0], [1]], [[0], [1], [1]]]);
+    expectClose(loss('crossentropy', one, oneIds, mask, params), loss('crossentropy', one, oneHot, mask, params));
+  });
+
   it('crossentropy over a masked batch is the mean over real steps, ignoring out-of-range padded ids and NaN predictions', () => {
     const lengths = [4, 2, 0];
     const mask = postMask(lengths, 4);
