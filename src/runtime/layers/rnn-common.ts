@@ -4,7 +4,7 @@
  */
 import { tf } from '../tf.js';
 import * as k from './rnn-kernels.js';
-import type { StepPlan } from './rnn-plan.js';
+import { planSteps, stepConditions, type StepPlan } from './rnn-plan.js';
 
 export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid';
 
@@ -143,5 +143,51 @@ export function stepGradients(dy: tf.Tensor3D, plan: StepPlan): (t: number) => t
       out.set(data.subarray(from, from + features), b * features);
     }
     return tf.tensor3d(out, [1, plan.batch, features]);
+  };
+}
+
+/**
+ * A recurrence op's arguments (`x, mask, kernel, recurrentKernel, bias`,
+ * then customGrad's `save`) and what the GRU and the LSTM both read before
+ * their first step: the step plan, the masks per step, the weights and the
+ * input as flat arrays.
+ */
+export interface RecurrenceCall {
+  readonly x: tf.Tensor3D;
+  readonly mask: tf.Tensor2D;
+  readonly save: tf.GradSaveFunc;
+  readonly B: number;
+  readonly T: number;
+  readonly C: number;
+  readonly plan: StepPlan;
+  /** The number of planned steps. */
+  readonly n: number;
+  readonly c: Constants;
+  readonly conditions: ReturnType<typeof stepConditions>;
+  readonly xData: Float32Array;
+  readonly kData: Float32Array;
+  readonly uData: Float32Array;
+  readonly bData: Float32Array;
+}
+
+export function recurrenceCall(args: readonly (tf.Tensor | tf.GradSaveFunc)[], units: number, reverse: boolean): RecurrenceCall {
+  const [x, mask, kernel, recurrentKernel, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+  const [B, T, C] = x.shape;
+  const plan = planSteps(mask.dataSync(), B, T, reverse);
+  return {
+    x,
+    mask,
+    save: args[5] as tf.GradSaveFunc,
+    B,
+    T,
+    C,
+    plan,
+    n: plan.steps.length,
+    c: constants(B, units),
+    conditions: stepConditions(plan, units),
+    xData: x.dataSync() as Float32Array,
+    kData: kernel.dataSync() as Float32Array,
+    uData: recurrentKernel.dataSync() as Float32Array,
+    bData: bias.dataSync() as Float32Array,
   };
 }

@@ -11,10 +11,10 @@
 import { tf } from '../tf.js';
 import * as k from './rnn-kernels.js';
 import {
-  activeGate, activeGateGrad, assembleSequence, constants, copyColumns, stackedGateWeights, stepGradients, tanhGrad,
+  activeGate, activeGateGrad, assembleSequence, constants, recurrenceCall, copyColumns, stackedGateWeights, stepGradients, tanhGrad,
   transposed, type GruSpec, type RecurrenceImpl, type RecurrenceInputs,
 } from './rnn-common.js';
-import { planColumns, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { planColumns, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
 import { gruTape } from './rnn-tape.js';
 
 /** `[B, T, U]` (sequences) or `[B, U]`; padded steps of `x` may hold anything. */
@@ -47,16 +47,7 @@ function gruOp(spec: GruSpec, recording: boolean) {
   const { units: U, reverse, sequences, resetAfter } = spec;
   const hard = spec.recurrentActivation === 'hard_sigmoid';
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, mask, kernel, recurrentKernel, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
-    const save = args[5] as tf.GradSaveFunc;
-    const [B, T, C] = x.shape;
-    const plan = planSteps(mask.dataSync(), B, T, reverse);
-    const c = constants(B, U);
-    const n = plan.steps.length;
-
-    const kData = kernel.dataSync();
-    const uData = recurrentKernel.dataSync();
-    const bData = bias.dataSync();
+    const { mask, save, B, C, plan, n, c, conditions, xData, kData, uData, bData } = recurrenceCall(args, U, reverse);
     // reset_after's bias is [input; recurrent]: z and r add both rows, h keeps them apart.
     const bIn = resetAfter ? bData.subarray(0, 3 * U) : bData;
     const bRec = resetAfter ? bData.subarray(3 * U, 6 * U) : new Float32Array(3 * U);
@@ -70,8 +61,6 @@ function gruOp(spec: GruSpec, recording: boolean) {
       : stackedGateWeights(kData, uData, bIn, C, U, 3, 2, false);
     const uh = resetAfter ? stackedGateWeights(uData, null, bRec, U, U, 3, 2, false) : null;
 
-    const xData = x.dataSync();
-    const conditions = stepConditions(plan, U);
     let h: tf.Tensor3D = c.zero;
     /** h is also the last output (a step where every row is real): keep it. */
     let hIsOutput = false;

@@ -9,10 +9,10 @@
 import { tf } from '../tf.js';
 import * as k from './rnn-kernels.js';
 import {
-  activeGate, activeGateGrad, assembleSequence, constants, stackedGateWeights, stepGradients, tanhGrad,
+  activeGate, activeGateGrad, assembleSequence, constants, recurrenceCall, stackedGateWeights, stepGradients, tanhGrad,
   transposed, type LstmSpec, type RecurrenceImpl, type RecurrenceInputs,
 } from './rnn-common.js';
-import { planColumns, planSteps, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
+import { planColumns, scatterRows, stepConditions, stepRows, type StepPlan } from './rnn-plan.js';
 import { lstmTape } from './rnn-tape.js';
 
 /** `[B, T, U]` (sequences) or the final `h`, `[B, U]`; padded steps of `x` may hold anything. */
@@ -40,23 +40,12 @@ function lstmOp(spec: LstmSpec, recording: boolean) {
   const { units: U, reverse, sequences } = spec;
   const hard = spec.recurrentActivation === 'hard_sigmoid';
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, mask, kernel, recurrentKernel, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor];
-    const save = args[5] as tf.GradSaveFunc;
-    const [B, T, C] = x.shape;
-    const plan = planSteps(mask.dataSync(), B, T, reverse);
-    const c = constants(B, U);
-    const n = plan.steps.length;
-
-    const kData = kernel.dataSync();
-    const uData = recurrentKernel.dataSync();
-    const bData = bias.dataSync();
+    const { mask, save, B, C, plan, n, c, conditions, xData, kData, uData, bData } = recurrenceCall(args, U, reverse);
     const wi = stackedGateWeights(kData, uData, bData, C, U, 4, 0, hard);
     const wf = stackedGateWeights(kData, uData, bData, C, U, 4, 1, hard);
     const wg = stackedGateWeights(kData, uData, bData, C, U, 4, 2, false);
     const wo = stackedGateWeights(kData, uData, bData, C, U, 4, 3, hard);
 
-    const xData = x.dataSync();
-    const conditions = stepConditions(plan, U);
     let h: tf.Tensor3D = c.zero;
     let cell: tf.Tensor3D = c.zero;
     /** h is also the last output (a step where every row is real): keep it. */
