@@ -810,7 +810,7 @@ export class ModelChecker {
         target: inputs[1]?.id ?? inputs[0]!.id,
         params: Object.fromEntries(params),
         mask,
-        at: { file: this.file, span: call.span },
+        at: { file: this.file, span: layerSpan(call) },
       });
       // A loss is not a value: nothing may refer to it.
       return POISON;
@@ -837,7 +837,7 @@ export class ModelChecker {
       weightCount,
       padOrigin,
       type,
-      at: { file: this.file, span: call.span },
+      at: { file: this.file, span: layerSpan(call) },
     };
     this.nodes.push(node);
     return id;
@@ -1014,4 +1014,13 @@ function walkShallow(e: RExpr, f: (n: RExpr) => void): void {
     walkShallow(e.then, f);
     walkShallow(e.else, f);
   }
+}
+
+/**
+ * Where a layer is written, for explain, fill reasons and generated-code
+ * comments: a pipe step from its own callee (a call's span starts at the
+ * start of the whole pipeline, `x |> conv1d(...) |> relu()`).
+ */
+function layerSpan(call: CallExpr): Span {
+  return call.sugar === 'pipe' ? { start: call.callee.span.start, end: call.span.end } : call.span;
 }

@@ -75,7 +75,7 @@ describe('buildManifest', () => {
     expect(m.fills).toHaveLength(fills.length);
     expect(m.fills).toEqual([
       { value: 'h', fill: 0, consumers: ['conv1d 5:7', 'output h 8:10'], reason: 'dense `h` (4:7) leaves padded steps non-zero (bias: true)' },
-      { value: 's', fill: 0, consumers: ['output s 8:13'], reason: 'dense `s` (7:7) leaves padded steps non-zero (bias: true)' },
+      { value: 's', fill: 0, consumers: ['output s 8:13'], reason: 'dense `s` (7:12) leaves padded steps non-zero (bias: true)' },
     ]);
     expect(m.outputs.map((o) => [o.name, o.masked])).toEqual([
       ['h', true],
