@@ -13,19 +13,35 @@
  * garbled text) and may be rejected, but never with a crash.
  */
 import fc from 'fast-check';
+import {
+  ACTIVATIONS,
+  Choices,
+  chooseMasking,
+  chooseOutputs,
+  choiceLists,
+  denseCall,
+  drawRecurrent,
+  drawReduce,
+  drawWindow,
+  embeddingBinding,
+  embeddingCall,
+  featuresInput,
+  idsInput,
+  inputLine,
+  maskInputs,
+  meet,
+  pipeBinding,
+  sourceText,
+  targetLine,
+  vectorInput,
+  type InputDecl,
+  type LayoutKind,
+  type MaskSourceKind,
+  type Val as Value,
+} from './gen-common.js';
 
-export type MaskSourceKind = 'zeros' | 'value' | 'lengths' | 'mask';
-export type LayoutKind = 'post' | 'pre' | 'holes';
-
-export interface GeneratedInput {
-  readonly name: string;
-  readonly role: 'features' | 'ids' | 'lengths' | 'mask' | 'vector' | 'unmasked' | 'target';
-  readonly dtype: 'f32' | 'i32' | 'bool';
-  /** Dims as written: `B`, `T`, or numbers. */
-  readonly dims: readonly (string | number)[];
-  /** For ids: the vocabulary of the embedding that reads them. */
-  readonly vocab?: number;
-}
+export type { LayoutKind, MaskSourceKind } from './gen-common.js';
+export type GeneratedInput = InputDecl;
 
 export interface GeneratedModel {
   readonly text: string;
@@ -52,97 +68,61 @@ export interface ModelOptions {
   readonly mutate?: boolean;
 }
 
-/** A value in scope while generating. */
-interface Val {
-  readonly name: string;
-  /** Features (the last axis). */
-  readonly C: number;
-  /** null: no time axis ([B, C]); otherwise the windows applied so far ('' for none). */
-  readonly time: string | null;
+interface Val extends Value {
   /** Masked (all time values of the model are, except `u`). */
   readonly masked: boolean;
 }
 
-class Choices {
-  private i = 0;
-  constructor(private readonly xs: readonly number[]) {}
-  /** A number in [0, n). */
-  int(n: number): number {
-    const v = this.xs[this.i++];
-    return v === undefined ? 0 : v % n;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-  chance(percent: number): boolean {
-    // 0 (an exhausted list) means "no", so shrinking removes optional parts.
-    return this.int(100) >= 100 - percent;
-  }
-}
-
 const KEEPS = ['relu', 'tanh', 'gelu', 'elu', 'leaky_relu'] as const;
-const ACTIVATIONS = ['none', 'relu', 'tanh', 'sigmoid', 'gelu', 'softplus', 'elu', 'leaky_relu', 'softmax'] as const;
 
 export function buildModel(xs: readonly number[], options: ModelOptions = {}): GeneratedModel {
   const c = new Choices(xs);
   const maxSteps = options.maxSteps ?? 8;
-  const maskSource = c.pick(['lengths', 'zeros', 'value', 'mask'] as const);
-  const layoutChoice = c.pick(['default', 'post', 'pre'] as const);
-  const layout: LayoutKind =
-    layoutChoice === 'default' ? (maskSource === 'lengths' ? 'post' : 'holes') : layoutChoice;
+  const { maskSource, layout, shared, maskedBy } = chooseMasking(c);
   const time: string | number = c.chance(15) ? 6 + c.int(10) : 'T';
   const C0 = 2 + c.int(5);
-  const clause = (src: string) => `masked by ${src}${layoutChoice === 'default' ? '' : `, padded ${layoutChoice}`}`;
   const lines: string[] = [];
   const inputs: GeneratedInput[] = [];
   const layers: string[] = [];
+  const g = { c, layers };
   const pool: Val[] = [];
-  let idsInput: { name: string; vocab: number } | undefined;
+  let ids: { name: string; vocab: number } | undefined;
+  const declare = (d: InputDecl, clause?: string) => {
+    lines.push(inputLine(d, clause));
+    inputs.push(d);
+  };
 
   // Inputs and their masks (MASKING.md section 8).
-  const shared = maskSource === 'lengths' || maskSource === 'mask';
-  const src = maskSource === 'lengths' ? 'lengths(n)' : maskSource === 'mask' ? 'm' : maskSource === 'zeros' ? 'zeros' : 'value(-1)';
+  const src = sourceText(maskSource, () => '-1');
   const idsOnly = maskSource === 'value' && c.chance(30);
   if (idsOnly) {
     const vocab = 3 + c.int(20);
-    lines.push(`  input ids: i32[B, ${time}] ${clause('value(0)')};`);
-    inputs.push({ name: 'ids', role: 'ids', dtype: 'i32', dims: ['B', time], vocab });
-    idsInput = { name: 'ids', vocab };
+    declare(idsInput(time, vocab), maskedBy('value(0)'));
+    ids = { name: 'ids', vocab };
     // Every later step needs a float value to start from.
     const dim = 1 + c.int(6);
-    lines.push(`  e0 = embedding(ids, vocab: ${vocab}, dim: ${dim});`);
+    lines.push(`  e0 = ${embeddingCall(ids, dim)};`);
     layers.push('embedding');
     pool.push({ name: 'e0', C: dim, time: '', masked: true });
   } else {
-    lines.push(`  input x: f32[B, ${time}, ${C0}] ${clause(src)};`);
-    inputs.push({ name: 'x', role: 'features', dtype: 'f32', dims: ['B', time, C0] });
+    declare(featuresInput('x', time, C0), maskedBy(src));
     pool.push({ name: 'x', C: C0, time: '', masked: true });
   }
   if (shared && c.chance(40)) {
     const C1 = 2 + c.int(5);
-    lines.push(`  input x2: f32[B, ${time}, ${C1}] ${clause(src)};`);
-    inputs.push({ name: 'x2', role: 'features', dtype: 'f32', dims: ['B', time, C1] });
+    declare(featuresInput('x2', time, C1), maskedBy(src));
     pool.push({ name: 'x2', C: C1, time: '', masked: true });
   }
   if (shared && c.chance(30)) {
     const vocab = 3 + c.int(20);
-    lines.push(`  input ids: i32[B, ${time}] ${clause(src)};`);
-    inputs.push({ name: 'ids', role: 'ids', dtype: 'i32', dims: ['B', time], vocab });
-    idsInput = { name: 'ids', vocab };
+    declare(idsInput(time, vocab), maskedBy(src));
+    ids = { name: 'ids', vocab };
   }
-  if (maskSource === 'lengths') {
-    lines.push('  input n: i32[B];');
-    inputs.push({ name: 'n', role: 'lengths', dtype: 'i32', dims: ['B'] });
-  }
-  if (maskSource === 'mask') {
-    lines.push(`  input m: bool[B, ${time}];`);
-    inputs.push({ name: 'm', role: 'mask', dtype: 'bool', dims: ['B', time] });
-  }
+  for (const d of maskInputs(maskSource, time)) declare(d);
   let vector: Val | undefined;
   if (c.chance(25)) {
     const C = 2 + c.int(5);
-    lines.push(`  input v: f32[B, ${C}];`);
-    inputs.push({ name: 'v', role: 'vector', dtype: 'f32', dims: ['B', C] });
+    declare(vectorInput(C));
     vector = { name: 'v', C, time: null, masked: false };
     pool.push(vector);
   }
@@ -162,7 +142,7 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
         const bias = c.chance(50);
         const act = c.pick(ACTIVATIONS);
         layers.push('dense');
-        return [`dense(units: ${units}${bias ? '' : ', bias: false'}${act === 'none' ? '' : `, activation: ${act}`})`, { ...v, C: units }];
+        return [denseCall(units, bias, act), { ...v, C: units }];
       }
       case 1:
       case 2: {
@@ -195,54 +175,19 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
     }
   };
   const windowStage = (v: Val): [string, Val] => {
-    const maxStride = layout === 'pre' ? 1 : 3;
-    const kind = c.int(3);
-    if (kind === 0) {
-      const filters = 1 + c.int(6);
-      const kernel = 1 + c.int(5);
-      const stride = 1 + c.int(maxStride);
-      const dilation = 1 + c.int(2);
-      const padding = c.pick(['same', 'valid', 'causal'] as const);
-      const bias = c.chance(60);
-      const act = c.chance(30) ? c.pick(ACTIVATIONS) : 'none';
-      const args = [`filters: ${filters}`, `kernel: ${kernel}`];
-      if (stride > 1) args.push(`stride: ${stride}`);
-      if (dilation > 1) args.push(`dilation: ${dilation}`);
-      if (padding !== 'same') args.push(`padding: ${padding}`);
-      if (!bias) args.push('bias: false');
-      if (act !== 'none') args.push(`activation: ${act}`);
-      layers.push('conv1d');
-      return [`conv1d(${args.join(', ')})`, { ...v, C: filters, time: `${v.time}|c${kernel},${stride},${dilation},${padding}` }];
-    }
-    const layer = kind === 1 ? 'maxpool1d' : 'avgpool1d';
-    const size = 1 + c.int(4);
-    const stride = layout === 'pre' ? 1 : c.chance(50) ? size : 1 + c.int(3);
-    const padding = c.pick(['valid', 'same'] as const);
-    const args = [`size: ${size}`];
-    if (stride !== size) args.push(`stride: ${stride}`);
-    if (padding !== 'valid') args.push(`padding: ${padding}`);
-    layers.push(layer);
-    return [`${layer}(${args.join(', ')})`, { ...v, time: `${v.time}|p${size},${stride},${padding}` }];
+    // A strided window over `pre` is a fault (addFault plants one): stride 1 there.
+    const strides = layout !== 'pre';
+    const [call, next] = drawWindow(g, v, {
+      conv: () => ({ filters: 1 + c.int(6), kernel: 1 + c.int(5), stride: 1 + c.int(strides ? 3 : 1), dilation: 1 + c.int(2) }),
+      poolSize: () => 1 + c.int(4),
+      poolStrides: strides,
+      spellSame: 0,
+    });
+    return [call, next];
   };
-  const recurrent = (v: Val, sequences: boolean): [string, Val] => {
-    const layer = c.pick(['gru', 'lstm'] as const);
-    const units = 1 + c.int(6);
-    const direction = c.pick(['forward', 'backward', 'both'] as const);
-    const args = [`units: ${units}`];
-    if (!sequences) args.push('sequences: false');
-    if (direction !== 'forward') args.push(`direction: ${direction}`);
-    if (layer === 'gru' && c.chance(30)) args.push('reset_after: false', 'recurrent_activation: hard_sigmoid');
-    layers.push(layer);
-    const C = direction === 'both' ? 2 * units : units;
-    return [`${layer}(${args.join(', ')})`, { ...v, C, time: sequences ? v.time : null }];
-  };
-  const reduce = (v: Val): [string, Val] => {
-    const k = c.int(4);
-    if (k === 3) return recurrent(v, false);
-    const layer = (['global_avgpool', 'global_maxpool', 'last'] as const)[k]!;
-    layers.push(layer);
-    return [`${layer}()`, { ...v, time: null }];
-  };
+  const recurrent = (v: Val, sequences: boolean): [string, Val] =>
+    drawRecurrent(g, v, sequences, 6, (layer) => (layer === 'gru' && c.chance(30) ? ['reset_after: false', 'recurrent_activation: hard_sigmoid'] : []));
+  const reduce = (v: Val): [string, Val] => drawReduce(g, v, (u) => recurrent(u, false));
   const stage = (v: Val): [string, Val] => {
     const k = c.int(10);
     if (v.time !== null && k <= 2 && windowOk(v)) return windowStage(v);
@@ -263,35 +208,17 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
     }
     const kind = c.int(10);
     const seqs = pool.filter((v) => v.time !== null);
-    if (kind === 0 && idsInput) {
-      const dim = 1 + c.int(6);
-      layers.push('embedding');
-      let expr = `embedding(${idsInput.name}, vocab: ${idsInput.vocab}, dim: ${dim})`;
-      let val: Val = { name, C: dim, time: '', masked: true };
-      if (c.chance(50)) {
-        const [s, next] = stage(val);
-        expr += ` |> ${s}`;
-        val = next;
-      }
-      lines.push(`  ${name} = ${expr};`);
-      pool.push({ ...val, name });
+    if (kind === 0 && ids) {
+      const [line, val] = embeddingBinding(g, name, ids, { name, C: 1 + c.int(6), time: '', masked: true }, stage);
+      lines.push(line);
+      pool.push(val);
       continue;
     }
     if (kind <= 2 && pool.length >= 2) {
-      // A binary op over two values that meet legally: the same windows, or [B, C] broadcast.
-      const a = c.pick(pool);
-      const partners = pool.filter((b) => b.time === a.time);
-      const b = c.pick(partners);
-      const op = c.int(3);
-      if (op === 2 || a.C !== b.C) {
-        layers.push('concat');
-        lines.push(`  ${name} = concat(${a.name}, ${b.name});`);
-        pool.push({ name, C: a.C + b.C, time: a.time, masked: a.masked || b.masked });
-      } else {
-        layers.push('add');
-        lines.push(op === 0 ? `  ${name} = ${a.name} + ${b.name};` : `  ${name} = add(${a.name}, ${b.name});`);
-        pool.push({ name, C: a.C, time: a.time, masked: a.masked || b.masked });
-      }
+      // Two values that meet legally: the same windows, or [B, C] broadcast.
+      const { line, a, b, C } = meet(g, name, pool, () => false);
+      lines.push(line);
+      pool.push({ name, C, time: a.time, masked: a.masked || b.masked });
       continue;
     }
     if (kind === 3 && vector && seqs.length > 0) {
@@ -302,26 +229,13 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
       pool.push({ name, C: a.C, time: a.time, masked: true });
       continue;
     }
-    // A pipe chain of one to three stages; recent values are likelier sources (chains), any value may be (DAGs).
-    const src = c.chance(60) ? pool[pool.length - 1]! : c.pick(pool);
-    let val = src;
-    const parts: string[] = [];
-    const n = 1 + c.int(3);
-    for (let i = 0; i < n; i++) {
-      const [s, next] = stage(val);
-      parts.push(s);
-      val = next;
-    }
-    lines.push(c.chance(20) && parts.length === 1 ? `  ${name} = ${callWithFirst(parts[0]!, src.name)};` : `  ${name} = ${src.name} |> ${parts.join(' |> ')};`);
-    pool.push({ ...val, name });
+    const { line, val } = pipeBinding(g, name, pool, stage);
+    lines.push(line);
+    pool.push(val);
   }
 
   // Outputs: the last value, and maybe others.
-  const made = pool.filter((v) => /^(v\d+|e0)$/.test(v.name));
-  const outs = new Set<string>();
-  outs.add((made[made.length - 1] ?? pool[pool.length - 1]!).name);
-  for (const v of made) if (c.chance(15)) outs.add(v.name);
-  const outputs = [...outs];
+  const { made, outputs } = chooseOutputs(c, pool, () => 15);
   lines.push(`  output ${outputs.join(', ')};`);
 
   // Losses, with targets shaped like their prediction.
@@ -332,13 +246,13 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
     const dims = v.time === null ? ['B'] : ['B', time];
     const kind = c.int(4);
     if (kind === 0) {
-      lines.splice(bodyStart, 0, `  target ${t}: i32[${dims.join(', ')}];`);
+      lines.splice(bodyStart, 0, targetLine(t, 'i32', dims));
       inputs.push({ name: t, role: 'target', dtype: 'i32', dims });
       layers.push('crossentropy');
       lines.push(`  loss crossentropy(${v.name}, ${t}${c.chance(30) ? ', reduction: sum' : ''});`);
     } else {
       const layer = (['mse', 'mae', 'binary_crossentropy', 'crossentropy'] as const)[kind - 1]!;
-      lines.splice(bodyStart, 0, `  target ${t}: f32[${[...dims, v.C].join(', ')}];`);
+      lines.splice(bodyStart, 0, targetLine(t, 'f32', [...dims, v.C]));
       inputs.push({ name: t, role: 'target', dtype: 'f32', dims: [...dims, v.C] });
       layers.push(layer);
       lines.push(`  loss ${layer}(${v.name}, ${t}${c.chance(30) ? ', weight: 0.5' : ''});`);
@@ -367,13 +281,6 @@ export function buildModel(xs: readonly number[], options: ModelOptions = {}): G
     outputs,
     losses,
   };
-}
-
-/** `relu()` with first argument `x` as a plain call: `relu(x)`. */
-function callWithFirst(call: string, first: string): string {
-  const open = call.indexOf('(');
-  const rest = call.slice(open + 1);
-  return `${call.slice(0, open)}(${first}${rest === ')' ? ')' : `, ${rest}`}`;
 }
 
 /** One deliberate fault (MASKING.md section 5 and the parameter rules). */
@@ -424,7 +331,7 @@ function addFault(
 
 /** Random models; `fc.sample(arbModel(), 5)` shows some. */
 export function arbModel(options: ModelOptions = {}): fc.Arbitrary<GeneratedModel> {
-  return fc.array(fc.noBias(fc.nat({ max: (1 << 20) - 1 })), { maxLength: 200, size: 'max' }).map((xs) => buildModel(xs, options));
+  return choiceLists(200).map((xs) => buildModel(xs, options));
 }
 
 /** Mostly good choices, sometimes a bad one: so that most declarations check and the rest fail in one place. */

@@ -22,10 +22,34 @@
  * list reads as 0): fast-check shrinks a failing model by shrinking the list,
  * towards fewer bindings and the first entry of every menu.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
+import {
+  ACTIVATIONS,
+  Choices,
+  chooseMasking,
+  chooseOutputs,
+  choiceLists,
+  denseCall,
+  drawRecurrent,
+  drawReduce,
+  drawWindow,
+  embeddingBinding,
+  embeddingCall,
+  featuresInput,
+  idsInput,
+  inputLine,
+  maskInputs,
+  meet,
+  pipeBinding,
+  sourceText,
+  targetLine,
+  vectorInput,
+  type LayoutKind,
+  type MaskSourceKind,
+  type Val,
+} from './gen-common.js';
 
-export type MaskSourceKind = 'lengths' | 'zeros' | 'value' | 'mask';
-export type LayoutKind = 'post' | 'pre' | 'holes';
+export type { LayoutKind, MaskSourceKind } from './gen-common.js';
 
 export interface RunnableModel {
   readonly text: string;
@@ -48,34 +72,7 @@ export interface RunnableOptions {
   readonly loose?: number;
 }
 
-class Choices {
-  private i = 0;
-  constructor(private readonly xs: readonly number[]) {}
-  /** A number in [0, n). */
-  int(n: number): number {
-    const v = this.xs[this.i++];
-    return v === undefined ? 0 : v % n;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-  /** An exhausted list says no, so shrinking removes optional parts. */
-  chance(percent: number): boolean {
-    return this.int(100) >= 100 - percent;
-  }
-}
-
-/** A value in scope while generating. */
-interface Val {
-  readonly name: string;
-  /** Features (the last axis). */
-  readonly C: number;
-  /** null: no time axis ([B, C]); otherwise the windows applied so far ('' for none). */
-  readonly time: string | null;
-}
-
 const POINTWISE = ['relu', 'tanh', 'gelu', 'elu', 'leaky_relu', 'sigmoid', 'softplus', 'softmax', 'dropout', 'layernorm', 'batchnorm', 'cast'] as const;
-const ACTIVATIONS = ['none', 'relu', 'tanh', 'sigmoid', 'gelu', 'softplus', 'elu', 'leaky_relu', 'softmax'] as const;
 const LOSSES = ['crossentropy', 'binary_crossentropy', 'mse', 'mae'] as const;
 
 export function buildRunnable(xs: readonly number[], options: RunnableOptions = {}): RunnableModel {
@@ -86,18 +83,15 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   /** Ignore a rule here? (The caller records it in `loose` where the bent rule shows in the model.) */
   const bend = (): boolean => c.chance(loosePct);
 
-  const maskSource = c.pick(['lengths', 'zeros', 'value', 'mask'] as const);
-  const layoutChoice = c.pick(['default', 'post', 'pre'] as const);
-  const layout: LayoutKind = layoutChoice === 'default' ? (maskSource === 'lengths' ? 'post' : 'holes') : layoutChoice;
-  const padded = layoutChoice === 'default' ? '' : `, padded ${layoutChoice}`;
-  const shared = maskSource === 'lengths' || maskSource === 'mask';
+  const { maskSource, layout, shared, maskedBy } = chooseMasking(c);
   // A constant time dim now and then (verify then keeps T fixed and skips R2b).
   const time: string = c.chance(10) ? String(4 + c.int(6)) : 'T';
-  const src = maskSource === 'lengths' ? 'lengths(n)' : maskSource === 'mask' ? 'm' : maskSource === 'zeros' ? 'zeros' : `value(${c.pick(['-1', '0.5', '0'])})`;
+  const src = sourceText(maskSource, () => c.pick(['-1', '0.5', '0']));
 
   const decls: string[] = [];
   const body: string[] = [];
   const layers: string[] = [];
+  const g = { c, layers };
   const pool: Val[] = [];
   /** Values some binding reads. */
   const used = new Set<string>();
@@ -107,40 +101,39 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   if (!shared && c.chance(30)) {
     // Token ids masked by their pad id: a value mask on i32.
     const vocab = 2 + c.int(12);
-    const pad = maskSource === 'zeros' ? 'zeros' : `value(${c.pick(['0', '-1'])})`;
-    decls.push(`  input ids: i32[B, ${time}] masked by ${pad}${padded};`);
+    const pad = sourceText(maskSource, () => c.pick(['0', '-1']));
+    decls.push(inputLine(idsInput(time, vocab), maskedBy(pad)));
     ids = { name: 'ids', vocab };
     const dim = 1 + c.int(4);
     layers.push('embedding');
-    body.push(`  e0 = embedding(ids, vocab: ${vocab}, dim: ${dim});`);
+    body.push(`  e0 = ${embeddingCall(ids, dim)};`);
     pool.push({ name: 'e0', C: dim, time: '' });
   } else {
     const C0 = 1 + c.int(4);
-    decls.push(`  input x: f32[B, ${time}, ${C0}] masked by ${src}${padded};`);
+    decls.push(inputLine(featuresInput('x', time, C0), maskedBy(src)));
     pool.push({ name: 'x', C: C0, time: '' });
   }
   if (shared && c.chance(35)) {
     const C1 = 1 + c.int(4);
-    decls.push(`  input x2: f32[B, ${time}, ${C1}] masked by ${src}${padded};`);
+    decls.push(inputLine(featuresInput('x2', time, C1), maskedBy(src)));
     pool.push({ name: 'x2', C: C1, time: '' });
   }
   if (shared && c.chance(35)) {
     const vocab = 2 + c.int(12);
-    decls.push(`  input ids: i32[B, ${time}] masked by ${src}${padded};`);
+    decls.push(inputLine(idsInput(time, vocab), maskedBy(src)));
     ids = { name: 'ids', vocab };
   }
   if (!shared && bend()) {
     loose.push('a second input with its own value mask');
     // Two masks: the checker must keep them apart (different masks never meet).
-    decls.push(`  input x3: f32[B, ${time}, 2] masked by zeros${padded};`);
+    decls.push(inputLine(featuresInput('x3', time, 2), maskedBy('zeros')));
     pool.push({ name: 'x3', C: 2, time: '' });
   }
-  if (maskSource === 'lengths') decls.push('  input n: i32[B];');
-  if (maskSource === 'mask') decls.push(`  input m: bool[B, ${time}];`);
+  for (const d of maskInputs(maskSource, time)) decls.push(inputLine(d));
   let vector: Val | undefined;
   if (c.chance(25)) {
     const C = 1 + c.int(4);
-    decls.push(`  input v: f32[B, ${C}];`);
+    decls.push(inputLine(vectorInput(C)));
     vector = { name: 'v', C, time: null };
     pool.push(vector);
   }
@@ -154,7 +147,7 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
       const bias = c.chance(50);
       const act = c.chance(50) ? c.pick(ACTIVATIONS) : 'none';
       layers.push('dense');
-      return [`dense(units: ${units}${bias ? '' : ', bias: false'}${act === 'none' ? '' : `, activation: ${act}`})`, { ...v, C: units }];
+      return [denseCall(units, bias, act), { ...v, C: units }];
     }
     const name = c.pick(POINTWISE);
     layers.push(name);
@@ -174,57 +167,23 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     }
   };
   const windowStage = (v: Val): [string, Val] => {
+    // Over `pre` a window strides only when bending the rules; a pool's default stride (its size) counts too.
     const strided = layout !== 'pre' || bend();
-    const kind = c.int(3);
-    if (kind === 0) {
-      const filters = 1 + c.int(4);
-      const kernel = 1 + c.int(4);
-      const stride = strided && c.chance(40) ? 2 + c.int(2) : 1;
-      if (layout === 'pre' && stride > 1) loose.push('a strided window over pre');
-      const dilation = c.chance(30) ? 2 : 1;
-      const padding = c.pick(['same', 'valid', 'causal'] as const);
-      const bias = c.chance(60);
-      const act = c.chance(30) ? c.pick(ACTIVATIONS) : 'none';
-      const args = [`filters: ${filters}`, `kernel: ${kernel}`];
-      if (stride > 1) args.push(`stride: ${stride}`);
-      if (dilation > 1) args.push(`dilation: ${dilation}`);
-      if (padding !== 'same' || c.chance(20)) args.push(`padding: ${padding}`);
-      if (!bias) args.push('bias: false');
-      if (act !== 'none') args.push(`activation: ${act}`);
-      layers.push('conv1d');
-      return [`conv1d(${args.join(', ')})`, { ...v, C: filters, time: `${v.time}|c${kernel},${stride},${dilation},${padding}` }];
-    }
-    const layer = kind === 1 ? 'maxpool1d' : 'avgpool1d';
-    const size = 1 + c.int(3);
-    // The default stride is the size: over `pre` that is a strided window unless the size is 1.
-    const stride = !strided ? 1 : c.chance(50) ? size : 1 + c.int(3);
+    const [call, next, stride] = drawWindow(g, v, {
+      conv: () => ({ filters: 1 + c.int(4), kernel: 1 + c.int(4), stride: strided && c.chance(40) ? 2 + c.int(2) : 1, dilation: c.chance(30) ? 2 : 1 }),
+      poolSize: () => 1 + c.int(3),
+      poolStrides: strided,
+      spellSame: 20,
+    });
     if (layout === 'pre' && stride > 1) loose.push('a strided window over pre');
-    const padding = c.pick(['valid', 'same'] as const);
-    const args = [`size: ${size}`];
-    if (stride !== size) args.push(`stride: ${stride}`);
-    if (padding !== 'valid') args.push(`padding: ${padding}`);
-    layers.push(layer);
-    return [`${layer}(${args.join(', ')})`, { ...v, time: `${v.time}|p${size},${stride},${padding}` }];
+    return [call, next];
   };
-  const recurrent = (v: Val, sequences: boolean): [string, Val] => {
-    const layer = c.pick(['gru', 'lstm'] as const);
-    const units = 1 + c.int(4);
-    const direction = c.pick(['forward', 'backward', 'both'] as const);
-    const args = [`units: ${units}`];
-    if (!sequences) args.push('sequences: false');
-    if (direction !== 'forward') args.push(`direction: ${direction}`);
-    if (layer === 'gru' && c.chance(30)) args.push('reset_after: false');
-    if (c.chance(25)) args.push('recurrent_activation: hard_sigmoid');
-    layers.push(layer);
-    return [`${layer}(${args.join(', ')})`, { ...v, C: direction === 'both' ? 2 * units : units, time: sequences ? v.time : null }];
-  };
-  const reduce = (v: Val): [string, Val] => {
-    const k = c.int(4);
-    if (k === 3) return recurrent(v, false);
-    const layer = (['global_avgpool', 'global_maxpool', 'last'] as const)[k]!;
-    layers.push(layer);
-    return [`${layer}()`, { ...v, time: null }];
-  };
+  const recurrent = (v: Val, sequences: boolean): [string, Val] =>
+    drawRecurrent(g, v, sequences, 4, (layer) => [
+      ...(layer === 'gru' && c.chance(30) ? ['reset_after: false'] : []),
+      ...(c.chance(25) ? ['recurrent_activation: hard_sigmoid'] : []),
+    ]);
+  const reduce = (v: Val): [string, Val] => drawReduce(g, v, (u) => recurrent(u, false));
   const stage = (v: Val): [string, Val] => {
     const k = c.int(11);
     if (k <= 2 && v.time === null && bend()) {
@@ -248,37 +207,19 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     const kind = c.int(12);
     const seqs = pool.filter((v) => v.time !== null);
     if (kind === 0 && ids) {
-      const dim = 1 + c.int(4);
-      layers.push('embedding');
-      let expr = `embedding(${ids.name}, vocab: ${ids.vocab}, dim: ${dim})`;
-      let val: Val = { name, C: dim, time: '' };
-      if (c.chance(50)) {
-        const [s, next] = stage(val);
-        expr += ` |> ${s}`;
-        val = next;
-      }
-      body.push(`  ${name} = ${expr};`);
-      pool.push({ ...val, name });
+      const [line, val] = embeddingBinding(g, name, ids, { name, C: 1 + c.int(4), time: '' }, stage);
+      body.push(line);
+      pool.push(val);
       continue;
     }
     if (kind <= 2 && pool.length >= 2) {
       // Two values that meet: the same windows (a residual), or any two when bending the rules.
-      const a = c.pick(pool);
+      const { line, a, b, C } = meet(g, name, pool, bend);
       used.add(a.name);
-      const partners = bend() ? pool : pool.filter((b) => b.time === a.time);
-      const b = c.pick(partners);
       used.add(b.name);
       if (a.time !== b.time) loose.push(`values with other time axes meet${a.time === null || b.time === null ? ' (one without)' : ''}`);
-      const op = c.int(3);
-      if (op === 2 || a.C !== b.C) {
-        layers.push('concat');
-        body.push(`  ${name} = concat(${a.name}, ${b.name});`);
-        pool.push({ name, C: a.C + b.C, time: a.time });
-      } else {
-        layers.push('add');
-        body.push(op === 0 ? `  ${name} = ${a.name} + ${b.name};` : `  ${name} = add(${a.name}, ${b.name});`);
-        pool.push({ name, C: a.C, time: a.time });
-      }
+      body.push(line);
+      pool.push({ name, C, time: a.time });
       continue;
     }
     if (kind === 3 && seqs.length > 0) {
@@ -299,26 +240,14 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
       }
       continue;
     }
-    // A pipe of one to three stages; recent values are likelier sources (chains), any value may be (DAGs).
-    const from = c.chance(60) ? pool[pool.length - 1]! : c.pick(pool);
+    const { line, from, val } = pipeBinding(g, name, pool, stage);
     used.add(from.name);
-    let val = from;
-    const parts: string[] = [];
-    const n = 1 + c.int(3);
-    for (let i = 0; i < n; i++) {
-      const [s, next] = stage(val);
-      parts.push(s);
-      val = next;
-    }
-    body.push(c.chance(20) && parts.length === 1 ? `  ${name} = ${callWithFirst(parts[0]!, from.name)};` : `  ${name} = ${from.name} |> ${parts.join(' |> ')};`);
-    pool.push({ ...val, name });
+    body.push(line);
+    pool.push(val);
   }
 
   // Outputs: the last value made, most values nothing else reads (so that few layers are dead code), and maybe others.
-  const made = pool.filter((v) => /^(v\d+|e0)$/.test(v.name));
-  const outs = new Set<string>([(made[made.length - 1] ?? pool[pool.length - 1]!).name]);
-  for (const v of made) if (c.chance(used.has(v.name) ? 10 : 75)) outs.add(v.name);
-  const outputs = [...outs];
+  const { made, outputs } = chooseOutputs(c, pool, (v) => (used.has(v.name) ? 10 : 75));
   body.push(`  output ${outputs.join(', ')};`);
 
   // Losses, on values whose time dim a target can spell (T, or none), with targets shaped like the prediction.
@@ -334,8 +263,8 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
     const layer = c.pick(LOSSES);
     const args: string[] = [];
     if (layer === 'crossentropy' && c.chance(50)) {
-      decls.push(`  target ${t}: i32[${dims.join(', ')}];`);
-    } else decls.push(`  target ${t}: f32[${[...dims, v.C].join(', ')}];`);
+      decls.push(targetLine(t, 'i32', dims));
+    } else decls.push(targetLine(t, 'f32', [...dims, v.C]));
     if (layer === 'crossentropy' && c.chance(20)) args.push('from_logits: false');
     if (c.chance(25)) args.push('reduction: sum');
     if (c.chance(25)) args.push('weight: 0.5');
@@ -348,16 +277,9 @@ export function buildRunnable(xs: readonly number[], options: RunnableOptions = 
   return { text, maskSource, layout, time, layers, loose, outputs, losses };
 }
 
-/** `relu()` with first argument `x` as a plain call: `relu(x)`. */
-function callWithFirst(call: string, first: string): string {
-  const open = call.indexOf('(');
-  const rest = call.slice(open + 1);
-  return `${call.slice(0, open)}(${first}${rest === ')' ? ')' : `, ${rest}`}`;
-}
-
 /** The choice lists models are built from (what fast-check draws and shrinks). */
 export function arbChoices(): fc.Arbitrary<number[]> {
-  return fc.array(fc.noBias(fc.nat({ max: (1 << 20) - 1 })), { maxLength: 160, size: 'max' });
+  return choiceLists(160);
 }
 
 export function arbRunnable(options: RunnableOptions = {}): fc.Arbitrary<RunnableModel> {
