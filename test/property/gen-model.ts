@@ -347,7 +347,7 @@ function mostly<T>(good: readonly T[], bad: readonly T[]): fc.Arbitrary<T> {
 export function arbDeclaredLayerModel(): fc.Arbitrary<{ text: string }> {
   return fc
   .record({
-    shape: mostly(
+    shape: mostly<readonly [string, string, string]>(
       [
         ['pointwise', 'f32[B, ..., C]', 'f32[B, ..., C]'],
         ['pointwise', 'f32[B, T, C]', 'f32[B, T, 2 * C]'],

@@ -306,7 +306,7 @@ function shrink(xs: readonly number[], signature: string, index: number, ms: num
       }
       const outs = /^  output (.*);$/.exec(line)?.[1]?.split(', ');
       for (const o of outs && outs.length > 1 ? outs : []) {
-        if (attemptText(lines.map((l, j) => (j === i ? `  output ${outs.filter((x) => x !== o).join(', ')};` : l)))) progress = true;
+        if (attemptText(lines.map((l, j) => (j === i ? `  output ${outs!.filter((x) => x !== o).join(', ')};` : l)))) progress = true;
       }
     }
   }
