@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     results['bucketedFinalLoss'] = b.bucketed.finalLoss;
     results['paddedFinalLoss'] = b.padded.finalLoss;
     results['oneBatchPerBucketRatio'] = b.oneBatchPerBucketRatio;
-    notes['buckets'] = 'one fit epoch (batch 32, adam) of 512 unpadded tagger sequences, lengths uniform in 1..200: bucketRatio uses fit\'s default buckets (4 batches per bucket), oneBatchPerBucketRatio buckets: 1; the reference is the same sequences zero-padded to 200 with buckets: false. A fresh model with the same seed per epoch; medians of the runs; final losses are evaluate() (masked, every real step) on the unpadded samples after the first run of each';
+    notes['buckets'] = 'one fit epoch (batch 32, adam) of 512 unpadded tagger sequences, lengths uniform in 1..200: bucketRatio uses fit\'s default buckets (2 batches per bucket), oneBatchPerBucketRatio buckets: 1; the reference is the same sequences zero-padded to 200 with buckets: false. A fresh model with the same seed per epoch; medians of the runs; final losses are evaluate() (masked, every real step) on the unpadded samples after the first run of each';
     console.log(`  epoch: bucketed ${b.bucketed.seconds} s, one batch per bucket ${b.oneBatchPerBucket.seconds} s, padded to 200 ${b.padded.seconds} s`);
     console.log(`  bucketRatio ${b.bucketRatio} (goal <= 0.6); with buckets: 1, ${b.oneBatchPerBucketRatio}`);
     console.log(`  final masked loss: bucketed ${b.bucketed.finalLoss}, buckets: 1 ${b.oneBatchPerBucket.finalLoss}, padded ${b.padded.finalLoss}`);

@@ -371,7 +371,7 @@ export interface BucketResults {
   readonly maxT: number;
   readonly batchSize: number;
   readonly runs: number;
-  /** fit's default bucketing: 4 batches per bucket. */
+  /** fit's default bucketing: 2 batches per bucket. */
   readonly bucketed: EpochVariant;
   /** One batch per bucket (`buckets: 1`): each batch is a run of the length-sorted samples. */
   readonly oneBatchPerBucket: EpochVariant;

@@ -61,7 +61,7 @@ export interface FitOptions {
   readonly learningRate?: number;
   /** Shuffle samples and batches each epoch (default true). */
   readonly shuffle?: boolean;
-  /** Length buckets (default true: 4 batches per bucket; a number sets the batches per bucket; false: none). */
+  /** Length buckets (default true: 2 batches per bucket; a number sets the batches per bucket; false: none). */
   readonly buckets?: boolean | number;
   /** Seed of the shuffles (default 0). */
   readonly seed?: number;

@@ -148,11 +148,11 @@ describe('length buckets', () => {
     const plan = planBatches(lengths, 10, seededRandom(5), { bucket: true });
     expect(plan.flat().sort((a, b) => a - b)).toEqual([...lengths.keys()]);
     expect(plan.every((b) => b.length === 10)).toBe(true);
-    // Buckets of 4 batches: a batch spans at most the lengths of 40 neighbours in sorted order.
+    // Buckets of 2 batches: a batch spans at most the lengths of 20 neighbours in sorted order.
     const spread = (b: number[]) => Math.max(...b.map((i) => lengths[i]!)) - Math.min(...b.map((i) => lengths[i]!));
     const unbucketed = planBatches(lengths, 10, seededRandom(5), { bucket: false });
     const padding = (p: number[][]) => p.reduce((a, b) => a + b.length * Math.max(...b.map((i) => lengths[i]!)) - b.reduce((s, i) => s + lengths[i]!, 0), 0);
-    expect(Math.max(...plan.map(spread))).toBeLessThanOrEqual(30);
+    expect(Math.max(...plan.map(spread))).toBeLessThanOrEqual(15);
     expect(padding(plan)).toBeLessThan(padding(unbucketed) / 4);
     expect(planBatches(lengths, 10, seededRandom(5), { bucket: true })).toEqual(plan);
     expect(planBatches(lengths, 10, seededRandom(6), { bucket: true })).not.toEqual(plan);
