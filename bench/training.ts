@@ -425,9 +425,9 @@ function paddedSteps(samples: readonly Sample[], buckets: boolean | number): num
  * One `fit` epoch of `count` tagger sequences with lengths uniform in
  * 1..maxT: bucketed (fit's default, and one batch per bucket) against the
  * same sequences zero-padded to maxT. A fresh model with the same seed per
- * epoch; the variants alternate order run by run.
+ * epoch; after a warm-up epoch each, the variants alternate order run by run.
  */
-export async function benchBuckets(log: (line: string) => void, runs = 3, count = 512, maxT = 200): Promise<BucketResults> {
+export async function benchBuckets(log: (line: string) => void, runs = 5, count = 512, maxT = 200): Promise<BucketResults> {
   const samples = taggerSamples(count, maxT, 99);
   const padded = samples.map((s) => padSample(s, maxT));
   log(`  fit: one epoch of ${count} tagger sequences (lengths 1..${maxT}), batch ${B}, on ${tf.getBackend()}: bucketed vs padded to ${maxT} (${runs} runs each, a fresh model each epoch)`);
@@ -436,6 +436,8 @@ export async function benchBuckets(log: (line: string) => void, runs = 3, count 
     { name: 'bucketed', data: samples, buckets: true, runs: [] },
     { name: 'buckets: 1', data: samples, buckets: 1, runs: [] },
   ];
+  // One unmeasured epoch per variant first: V8 and the backend warm up on every batch length once.
+  for (const v of variants) await epoch(v.data, v.buckets, undefined);
   for (let r = 0; r < runs; r++) {
     for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
       const run = await epoch(v.data, v.buckets, r === 0 ? samples : undefined);
