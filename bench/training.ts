@@ -427,7 +427,7 @@ function paddedSteps(samples: readonly Sample[], buckets: boolean | number): num
  * same sequences zero-padded to maxT. A fresh model with the same seed per
  * epoch; after a warm-up epoch each, the variants alternate order run by run.
  */
-export async function benchBuckets(log: (line: string) => void, runs = 5, count = 512, maxT = 200): Promise<BucketResults> {
+export async function benchBuckets(log: (line: string) => void, runs = 7, count = 512, maxT = 200): Promise<BucketResults> {
   const samples = taggerSamples(count, maxT, 99);
   const padded = samples.map((s) => padSample(s, maxT));
   log(`  fit: one epoch of ${count} tagger sequences (lengths 1..${maxT}), batch ${B}, on ${tf.getBackend()}: bucketed vs padded to ${maxT} (${runs} runs each, a fresh model each epoch)`);
