@@ -24,6 +24,7 @@
  * place of BatchMatMul because its sums round differently, and other
  * models in the process should not see their numbers move.
  */
+import { type KernelArgs, replaceKernel } from './replace-kernel.js';
 import { tf } from './tf.js';
 
 interface CpuBackend {
@@ -206,25 +207,42 @@ function reduceValues(kind: 'Sum' | 'Max', values: Float32Array, shape: readonly
   return { out, shape: outShape };
 }
 
-function replaceReduce(kind: 'Sum' | 'Max', axisAttr: 'axis' | 'reductionIndices'): void {
-  const original = tf.getKernel(kind, 'cpu');
-  if (original === undefined) return;
-  tf.unregisterKernel(kind, 'cpu');
-  tf.registerKernel({
-    kernelName: kind,
-    backendName: 'cpu',
-    kernelFunc: (args) => {
-      const x = args.inputs['x'] as tf.TensorInfo;
-      const backend = args.backend as unknown as CpuBackend;
-      const values = backend.data.get(x.dataId).values;
-      if (x.dtype !== 'float32' || !(values instanceof Float32Array) || x.shape.length === 0) return original.kernelFunc(args);
-      const axes = tf.util.parseAxisParam(args.attrs![axisAttr] as number | number[], x.shape);
-      const reduced = reduceValues(kind, values, x.shape, axes);
-      if (reduced === undefined) return original.kernelFunc(args);
-      const shape = args.attrs!['keepDims'] === true ? tf.backend_util.expandShapeToKeepDim(reduced.shape, axes) : reduced.shape;
-      return backend.makeTensorInfo(shape, 'float32', reduced.out);
-    },
-  });
+/** tfjs' Sum (`axis`) or Max (`reductionIndices`) of a float32 tensor; undefined for what tfjs' own kernel should do. */
+function reduceKernel(kind: 'Sum' | 'Max', axisAttr: 'axis' | 'reductionIndices') {
+  return (args: KernelArgs): tf.TensorInfo | undefined => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const backend = args.backend as unknown as CpuBackend;
+    const values = backend.data.get(x.dataId).values;
+    if (x.dtype !== 'float32' || !(values instanceof Float32Array) || x.shape.length === 0) return undefined;
+    const axes = tf.util.parseAxisParam(args.attrs![axisAttr] as number | number[], x.shape);
+    const reduced = reduceValues(kind, values, x.shape, axes);
+    if (reduced === undefined) return undefined;
+    const shape = args.attrs!['keepDims'] === true ? tf.backend_util.expandShapeToKeepDim(reduced.shape, axes) : reduced.shape;
+    return backend.makeTensorInfo(shape, 'float32', reduced.out);
+  };
+}
+
+/** `a op b` for two float32 tensors of different shapes; undefined otherwise. */
+function arithKernel(op: Op) {
+  return (args: KernelArgs): tf.TensorInfo | undefined => {
+    const a = args.inputs['a'] as tf.TensorInfo;
+    const b = args.inputs['b'] as tf.TensorInfo;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || sameShape(a.shape, b.shape)) return undefined;
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (outShape.length === 0) return undefined;
+    const backend = args.backend as unknown as CpuBackend;
+    const values = broadcastArith(op, backend.data.get(a.dataId).values, a.shape, backend.data.get(b.dataId).values, b.shape, outShape);
+    return backend.makeTensorInfo(outShape, 'float32', values);
+  };
+}
+
+function transposeKernel(args: KernelArgs): tf.TensorInfo | undefined {
+  const x = args.inputs['x'] as tf.TensorInfo;
+  const backend = args.backend as unknown as { data: CpuBackend['data']; makeTensorInfo(s: number[], d: tf.DataType, v: Float32Array | Int32Array | Uint8Array): tf.TensorInfo };
+  const values = backend.data.get(x.dataId).values;
+  if (!(values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array)) return undefined;
+  const perm = args.attrs!['perm'] as number[];
+  return backend.makeTensorInfo(perm.map((p) => x.shape[p]!), x.dtype, permuteValues(values, x.shape, perm));
 }
 
 let installed = false;
@@ -232,41 +250,8 @@ let installed = false;
 export function installCpuKernels(): void {
   if (installed) return;
   installed = true;
-  const transpose = tf.getKernel('Transpose', 'cpu');
-  if (transpose !== undefined) {
-    tf.unregisterKernel('Transpose', 'cpu');
-    tf.registerKernel({
-      kernelName: 'Transpose',
-      backendName: 'cpu',
-      kernelFunc: (args) => {
-        const x = args.inputs['x'] as tf.TensorInfo;
-        const values = (args.backend as unknown as CpuBackend).data.get(x.dataId).values;
-        if (!(values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array)) return transpose.kernelFunc(args);
-        const perm = args.attrs!['perm'] as number[];
-        const out = permuteValues(values, x.shape, perm);
-        return (args.backend as unknown as { makeTensorInfo(s: number[], d: tf.DataType, v: typeof out): tf.TensorInfo }).makeTensorInfo(perm.map((p) => x.shape[p]!), x.dtype, out);
-      },
-    });
-  }
-  replaceReduce('Sum', 'axis');
-  replaceReduce('Max', 'reductionIndices');
-  for (const op of OPS) {
-    const original = tf.getKernel(op, 'cpu');
-    if (original === undefined) continue;
-    tf.unregisterKernel(op, 'cpu');
-    tf.registerKernel({
-      kernelName: op,
-      backendName: 'cpu',
-      kernelFunc: (args) => {
-        const a = args.inputs['a'] as tf.TensorInfo;
-        const b = args.inputs['b'] as tf.TensorInfo;
-        if (a.dtype !== 'float32' || b.dtype !== 'float32' || sameShape(a.shape, b.shape)) return original.kernelFunc(args);
-        const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        if (outShape.length === 0) return original.kernelFunc(args);
-        const backend = args.backend as unknown as CpuBackend;
-        const values = broadcastArith(op, backend.data.get(a.dataId).values, a.shape, backend.data.get(b.dataId).values, b.shape, outShape);
-        return backend.makeTensorInfo(outShape, 'float32', values);
-      },
-    });
-  }
+  replaceKernel('Transpose', 'cpu', transposeKernel);
+  replaceKernel('Sum', 'cpu', reduceKernel('Sum', 'axis'));
+  replaceKernel('Max', 'cpu', reduceKernel('Max', 'reductionIndices'));
+  for (const op of OPS) replaceKernel(op, 'cpu', arithKernel(op));
 }

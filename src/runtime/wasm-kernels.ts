@@ -16,6 +16,7 @@
  * full copy); a same-dtype cast now shares the buffer like Identity. Other
  * casts keep the original kernel.
  */
+import { replaceKernel } from './replace-kernel.js';
 import { tf } from './tf.js';
 
 interface RefCountingBackend {
@@ -29,25 +30,16 @@ function share(x: tf.TensorInfo, backend: unknown): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-/** Replaces `name`'s WASM kernel by one that shares the input when `shares` says so, else runs the original. */
-function replace(name: string, shares: (x: tf.TensorInfo, attrs: tf.NamedAttrMap) => boolean): void {
-  const original = tf.getKernel(name, 'wasm');
-  if (original === undefined) return;
-  tf.unregisterKernel(name, 'wasm');
-  tf.registerKernel({
-    kernelName: name,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs['x'] as tf.TensorInfo;
-      return shares(x, args.attrs ?? {}) ? share(x, args.backend) : original.kernelFunc(args);
-    },
-  });
-}
-
 export function installWasmKernels(): void {
   if (installed) return;
   installed = true;
   // Strings live outside the WASM heap: the original kernels handle them.
-  replace('Identity', (x) => x.dtype !== 'string');
-  replace('Cast', (x, attrs) => x.dtype !== 'string' && attrs['dtype'] === x.dtype);
+  replaceKernel('Identity', 'wasm', ({ inputs, backend }) => {
+    const x = inputs['x'] as tf.TensorInfo;
+    return x.dtype === 'string' ? undefined : share(x, backend);
+  });
+  replaceKernel('Cast', 'wasm', ({ inputs, backend, attrs }) => {
+    const x = inputs['x'] as tf.TensorInfo;
+    return x.dtype === 'string' || attrs?.['dtype'] !== x.dtype ? undefined : share(x, backend);
+  });
 }
