@@ -4,17 +4,27 @@
  * uses (`./tf.js`), so tensors made by callers and by the runtime always
  * live in one engine.
  *
- * Default order: tfjs-node-gpu (CUDA), tfjs-node, WASM, CPU. A package that
- * is missing or whose native binding fails to load falls through to the
- * next. `SEQNET_BACKEND=gpu|node|wasm|cpu` forces one (and fails loudly
- * when it cannot be had).
+ * Default order in Node: tfjs-node-gpu (CUDA), tfjs-node, WASM, CPU. A
+ * package that is missing or whose native binding fails to load falls
+ * through to the next. In a browser (the `--target web` module): WebGL,
+ * WASM, CPU. `SEQNET_BACKEND=gpu|node|wasm|cpu|webgl` forces one (and fails
+ * loudly when it cannot be had).
  */
 import { tf } from './tf.js';
 import { installCpuKernels } from './cpu-kernels.js';
 import { installWasmKernels } from './wasm-kernels.js';
 
-export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu' | 'webgl';
+/** The order `initBackend` tries in Node. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
+/** The order in a browser: tfjs' union package brings WebGL; the native packages cannot load there. */
+export const BROWSER_BACKEND_CHOICES: readonly BackendChoice[] = ['webgl', 'wasm', 'cpu'];
+
+/** A page (window and document), not Node: decides the default order and how WASM finds its binaries. */
+export function inBrowser(): boolean {
+  const g = globalThis as { window?: unknown; document?: unknown };
+  return g.window !== undefined && g.document !== undefined;
+}
 
 export interface BackendAttempt {
   readonly backend: BackendChoice;
@@ -48,14 +58,21 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
     }
     case 'wasm': {
       const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { setWasmPaths(prefix: string): void };
-      // The .wasm binaries sit next to the package's main file (dist/).
-      const { createRequire } = await import('node:module');
-      const { dirname } = await import('node:path');
-      const require = createRequire(import.meta.url);
-      wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+      if (!inBrowser()) {
+        // In Node the .wasm binaries sit next to the package's main file (dist/); a page
+        // keeps tfjs' default (next to the script) or the path the app set with setWasmPaths.
+        const { createRequire } = await import('node:module');
+        const { dirname } = await import('node:path');
+        const require = createRequire(import.meta.url);
+        wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+      }
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialize');
       installWasmKernels();
       return 'wasm';
+    }
+    case 'webgl': {
+      if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend did not initialize');
+      return 'webgl';
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialize');
@@ -69,10 +86,12 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
   }
 }
 
+const ALL_CHOICES: readonly BackendChoice[] = [...BACKEND_CHOICES, 'webgl'];
+
 function parseChoice(value: string): BackendChoice {
   const v = value.trim().toLowerCase();
-  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new Error(`SEQNET_BACKEND=${value}: expected one of ${BACKEND_CHOICES.join(', ')}`);
+  if ((ALL_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(`SEQNET_BACKEND=${value}: expected one of ${ALL_CHOICES.join(', ')}`);
 }
 
 function message(e: unknown): string {
@@ -92,7 +111,8 @@ export interface InitBackendOptions {
  * `wasm`, `cpu`). Call once before building models; calling again re-selects.
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendChoice> {
-  const env = opts.env ?? process.env;
+  // A page has no `process`.
+  const env = opts.env ?? (typeof process === 'undefined' ? {} : process.env);
   const raw = env['SEQNET_BACKEND'];
   const forced = raw !== undefined && raw !== '' ? parseChoice(raw) : opts.backend;
   if (forced !== undefined) {
@@ -105,7 +125,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     }
   }
   const skipped: BackendAttempt[] = [];
-  for (const choice of BACKEND_CHOICES) {
+  for (const choice of inBrowser() ? BROWSER_BACKEND_CHOICES : BACKEND_CHOICES) {
     try {
       const tfBackend = await tryBackend(choice);
       current = { backend: choice, tfBackend, forced: false, skipped };

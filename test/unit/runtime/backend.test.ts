@@ -45,7 +45,7 @@ describe('initBackend', () => {
     expect(backendInfo()!.forced).toBe(true);
     await expect(initBackend({ env: { SEQNET_BACKEND: 'node' } })).rejects.toThrow(/backend node was forced but cannot be used: .*tfjs-node/);
     await expect(initBackend({ env: { SEQNET_BACKEND: 'gpu' } })).rejects.toThrow(/backend gpu was forced/);
-    await expect(initBackend({ env: { SEQNET_BACKEND: 'tpu' } })).rejects.toThrow(/SEQNET_BACKEND=tpu: expected one of gpu, node, wasm, cpu/);
+    await expect(initBackend({ env: { SEQNET_BACKEND: 'tpu' } })).rejects.toThrow(/SEQNET_BACKEND=tpu: expected one of gpu, node, wasm, cpu, webgl/);
     // The variable wins over the option.
     expect(await initBackend({ env: { SEQNET_BACKEND: 'WASM' }, backend: 'cpu' })).toBe('wasm');
     expect(await initBackend({ env: {}, backend: 'cpu' })).toBe('cpu');
