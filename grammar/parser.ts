@@ -222,6 +222,8 @@ export class SeqnetParser extends RecoveringParser {
     this.CONSUME(T.Layer);
     this.ACTION(() => {
       this.inLayer = true;
+      // A model's last `output` statement must not shape the messages of the layer after it.
+      this.openStatement = undefined;
     });
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
