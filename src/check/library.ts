@@ -57,6 +57,12 @@ export class LayerLibrary {
     return lib;
   }
 
+  /** The built-in losses, as a help text lists them: `a, b and c`. */
+  private lossNames(): string {
+    const names = this.all().filter((d) => d.isLoss && d.builtin).map((d) => d.name);
+    return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join('');
+  }
+
   static builtin(decls: readonly { decl: LayerDecl; file: SourceFile }[], diagnostics: Diagnostic[]): LayerLibrary {
     const lib = new LayerLibrary();
     for (const { decl, file } of decls) lib.add(decl, file, true, diagnostics);
@@ -162,7 +168,7 @@ export class LayerLibrary {
     const isLoss = outLeaves.length > 0 && outLeaves.every((l) => l.kind === 'TensorType' && l.dims.length === 0);
 
     if (isLoss && !builtin) {
-      bad(`layer \`${decl.name.name}\` has a scalar output, which makes it a loss; losses are built in`, decl.output.span, 'the built-in losses are crossentropy, binary_crossentropy, mse and mae; a declared layer returns a tensor with a batch axis');
+      bad(`layer \`${decl.name.name}\` has a scalar output, which makes it a loss; losses are built in`, decl.output.span, `the built-in losses are ${this.lossNames()}; a declared layer returns a tensor with a batch axis`);
     }
     let impl: LayerDef['impl'];
     const implRule = rules.get('impl');

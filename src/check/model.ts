@@ -82,15 +82,13 @@ export class ModelChecker {
       if (s.kind === 'Binding') this.usedNames.add(s.name.name);
       if (s.kind === 'Input' || s.kind === 'Target') this.usedNames.add(s.name.name);
       if (s.kind === 'Binding' && !this.laterBindings.has(s.name.name)) this.laterBindings.set(s.name.name, s.name.span);
-    }
-    for (const s of m.stmts) {
+      // One SN0218 per name: `__proto__` is named like an object member and starts with `_`.
       if ((s.kind === 'Input' || s.kind === 'Target') && OBJECT_KEYS.has(s.name.name)) {
         this.report('SN0218', `an input cannot be named \`${s.name.name}\``, s.name.span, {
           notes: [{ message: 'TensorFlow.js keeps a model\'s inputs in plain objects keyed by name, where this name is taken by every object' }],
           help: `rename it, for example \`${s.name.name}_in\``,
         });
-      }
-      if ((s.kind === 'Binding' || s.kind === 'Input' || s.kind === 'Target') && s.name.name.startsWith('_')) {
+      } else if ((s.kind === 'Binding' || s.kind === 'Input' || s.kind === 'Target') && s.name.name.startsWith('_')) {
         this.report('SN0218', `\`${s.name.name}\` starts with \`_\`, but a value name must start with a letter`, s.name.span, {
           notes: [{ message: 'TensorFlow.js names layers, inputs and weights after values (`<value>/kernel`), and rejects names that start with `_`' }],
           help: `rename it, for example \`${s.name.name.replace(/^_+/, '') || 'v'}\``,

@@ -16,25 +16,26 @@ export interface LexResult {
   readonly unterminatedComment: boolean;
 }
 
-const VALID_NUMBER = /^[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+/** The longest number at the start of a token's text. */
+const NUMBER_PREFIX = /^[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+const VALID_NUMBER = new RegExp(`${NUMBER_PREFIX.source}$`);
 
 /** The value of a number token, or undefined when its text is not a number (reported as SN0104 by `lex`). */
-export function numberValue(image: string): number | undefined {
+function numberValue(image: string): number | undefined {
   if (!VALID_NUMBER.test(image)) return undefined;
   const v = Number(image);
   return Number.isFinite(v) ? v : undefined;
 }
 
-const NUMBER_PREFIX = /^[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
-
 /**
  * The value to carry on with for a number token: its value, or for an
  * invalid one (already reported as SN0104) that of its longest valid prefix,
  * `0.1` for `0.1.5`, so that the argument it gives is not also reported
- * missing. `text` is what the value was read from.
+ * missing. `text` is what the value was read from (the whole token when it
+ * is a number: the prefix match is greedy).
  */
 export function numberOrGuess(image: string): { value: number; text: string } | undefined {
-  const text = numberValue(image) !== undefined ? image : NUMBER_PREFIX.exec(image)?.[0];
+  const text = NUMBER_PREFIX.exec(image)?.[0];
   const value = text === undefined ? NaN : Number(text);
   return text !== undefined && Number.isFinite(value) ? { value, text } : undefined;
 }
