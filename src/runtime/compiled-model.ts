@@ -62,12 +62,9 @@ function isGraphSpec(v: unknown): v is GraphSpec {
 
 const CLASS_LOSSES = new Set(['crossentropy', 'binary_crossentropy']);
 
-/** Thrown to take the no-gradient path when a model has no trainable weight. */
-class NoGradient extends Error {}
-
-/** tfjs' errors for a loss that no trainable weight reaches. */
+/** tfjs' error for a loss that no trainable weight reaches (thrown after the forward pass ran). */
 function isNoGradient(e: unknown): boolean {
-  return e instanceof NoGradient || (e instanceof Error && /Cannot find a connection between any variable|expects at least one of the input variables to be trainable/.test(e.message));
+  return e instanceof Error && /Cannot find a connection between any variable/.test(e.message);
 }
 
 export class CompiledModel {
@@ -205,13 +202,16 @@ export class CompiledModel {
       };
       let value: tf.Scalar;
       let grads: Record<string, tf.Tensor> = {};
-      try {
-        if (weights.length === 0) throw new NoGradient();
-        ({ value, grads } = tf.variableGrads(lossOf, weights.map((w) => w.read() as tf.Variable)));
-      } catch (e) {
-        // No weight reaches the loss (every path to it is weightless): the loss still has a value.
-        if (!isNoGradient(e)) throw e;
+      if (weights.length === 0) {
         value = tf.tidy(lossOf);
+      } else {
+        try {
+          ({ value, grads } = tf.variableGrads(lossOf, weights.map((w) => w.read() as tf.Variable)));
+        } catch (e) {
+          // No weight reaches the loss (every path to it is weightless): the loss still has a value.
+          if (!isNoGradient(e)) throw e;
+          value = tf.tidy(lossOf);
+        }
       }
       const loss = value.dataSync()[0]!;
       value.dispose();
@@ -262,18 +262,17 @@ export class CompiledModel {
         return tf.addN(values) as tf.Scalar;
       };
       const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-      let minimized = false;
       if (opts.optimizer !== undefined && vars.length > 0) {
         try {
           const cost = opts.optimizer.minimize(compute, true, vars);
           cost?.dispose();
-          minimized = true;
         } catch (e) {
+          // No weight reaches the loss: the forward pass already ran (and updated the batch-norm
+          // statistics), and `kept` holds its numbers; running it again would update them twice.
           if (!isNoGradient(e)) throw e;
-          tf.dispose(kept.splice(0));
         }
       }
-      if (!minimized) {
+      if (kept.length === 0) {
         tf.tidy(() => {
           compute();
         });
