@@ -153,11 +153,9 @@ export function stepGradients(dy: tf.Tensor3D, plan: StepPlan): (t: number) => t
  * input as flat arrays.
  */
 export interface RecurrenceCall {
-  readonly x: tf.Tensor3D;
   readonly mask: tf.Tensor2D;
   readonly save: tf.GradSaveFunc;
   readonly B: number;
-  readonly T: number;
   readonly C: number;
   readonly plan: StepPlan;
   /** The number of planned steps. */
@@ -175,11 +173,9 @@ export function recurrenceCall(args: readonly (tf.Tensor | tf.GradSaveFunc)[], u
   const [B, T, C] = x.shape;
   const plan = planSteps(mask.dataSync(), B, T, reverse);
   return {
-    x,
     mask,
     save: args[5] as tf.GradSaveFunc,
     B,
-    T,
     C,
     plan,
     n: plan.steps.length,

@@ -38,7 +38,7 @@ interface Step {
 }
 const STEP_FIELDS = 6;
 
-/** What the backward pass reads besides the steps: `[xᵀ (plus a ones row), Wᵀ, Uᵀ]` or `[xᵀ, Wᵀ, Uzrᵀ, Uhᵀ]`. */
+/** What the backward pass reads besides the steps: `[xᵀ with a ones row, Wᵀ, Uᵀ]` (reset_after) or `[xᵀ with a ones row, Wᵀ, Uzrᵀ, Uhᵀ]`. */
 function headerSize(resetAfter: boolean): number {
   return resetAfter ? 3 : 4;
 }
@@ -86,7 +86,8 @@ function gruOp(spec: GruSpec, recording: boolean) {
         const hn = k.add(hh, k.mul(z, d));
         const cond = conditions[i];
         const next = cond ? k.select(cond, hn, h) : hn;
-        const out = cond ? k.select(cond, hn, c.zero) : hn;
+        // The zeroed output only matters when the layer returns sequences.
+        const out = sequences && cond ? k.select(cond, hn, c.zero) : hn;
         return [next, out, ...(recording ? [h, z, r, hh, d, inner] : [])];
       }) as tf.Tensor3D[];
       if (recording) {
@@ -103,7 +104,7 @@ function gruOp(spec: GruSpec, recording: boolean) {
     const value = sequences ? assembleSequence(plan, outputs, c.zero) : k.reshape<tf.Tensor2D>(h, [B, U]);
     if (!recording) return { value, gradFunc: () => [] };
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
-    const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]), transposed(kData, C, 3 * U)];
+    const header: tf.Tensor[] = [tf.tensor3d(planColumns(xData, plan, C), [1, C + 1, n * B]), transposed(kData, C, 3 * U)];
     if (resetAfter) {
       header.push(transposed(uData, U, 3 * U));
     } else {
@@ -193,10 +194,14 @@ function gruBackward(
         dIn = k.concat([dRec, dah], 2);
         dhPrev = k.add(k.add(gz, k.mul(drh, s.r)), k.matMul(dRec, recT));
       }
-      return [carry ? k.add(dhPrev, carry) : dhPrev, dIn, dRec, dah];
+      // dah and r * h feed only the Uh gradient of reset_after: false.
+      return [carry ? k.add(dhPrev, carry) : dhPrev, dIn, dRec, ...(resetAfter ? [] : [dah])];
     });
-    [dh, dIns[i], dRecs[i], dahs[i]] = kept as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-    rhs[i] = s.inner;
+    [dh, dIns[i], dRecs[i]] = kept as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    if (!resetAfter) {
+      dahs[i] = kept[3] as tf.Tensor3D;
+      rhs[i] = s.inner;
+    }
   }
 
   const dIn = k.concat(dIns, 1); // [1, nB, 3U]

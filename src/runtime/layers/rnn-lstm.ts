@@ -67,7 +67,8 @@ function lstmOp(spec: LstmSpec, recording: boolean) {
         return [
           cond ? k.select(cond, hn, h) : hn,
           cond ? k.select(cond, cn, cell) : cn,
-          cond ? k.select(cond, hn, c.zero) : hn,
+          // The zeroed output only matters when the layer returns sequences.
+          sequences && cond ? k.select(cond, hn, c.zero) : hn,
           ...(recording ? [h, cell, i, f, g, o, tc] : []),
         ];
       }) as tf.Tensor3D[];
@@ -88,7 +89,7 @@ function lstmOp(spec: LstmSpec, recording: boolean) {
     if (!recording) return { value, gradFunc: () => [] };
     // Transposed once here, so that no matMul of the backward pass needs a transpose flag.
     save([
-      tf.tensor3d(planColumns(xData, plan, C, true), [1, C + 1, n * B]),
+      tf.tensor3d(planColumns(xData, plan, C), [1, C + 1, n * B]),
       transposed(kData, C, 4 * U),
       transposed(uData, U, 4 * U),
       ...steps.flatMap((s) => [s.hPrev, s.cPrev, s.i, s.f, s.g, s.o, s.tc]),

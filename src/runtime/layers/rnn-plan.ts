@@ -91,15 +91,15 @@ export function stepRows(data: ArrayLike<number>, plan: StepPlan, features: numb
 }
 
 /**
- * Every planned step's rows, transposed: `[F, n * B]`, column `i * B + b`
- * holding row `[b, steps[i], :]` (zeros where that row is masked); with
- * `onesRow`, `[F + 1, n * B]` whose last row is all ones.
+ * Every planned step's rows, transposed, and a row of ones: `[F + 1, n * B]`,
+ * column `i * B + b` holding row `[b, steps[i], :]` (zeros where that row is
+ * masked) over a 1 (a product with it also sums the bias gradient).
  */
-export function planColumns(data: ArrayLike<number>, plan: StepPlan, features: number, onesRow = false): Float32Array {
+export function planColumns(data: ArrayLike<number>, plan: StepPlan, features: number): Float32Array {
   const { batch, time, steps } = plan;
   const width = steps.length * batch;
-  const out = new Float32Array((features + (onesRow ? 1 : 0)) * width);
-  if (onesRow) out.fill(1, features * width);
+  const out = new Float32Array((features + 1) * width);
+  out.fill(1, features * width);
   steps.forEach((t, i) => {
     const flags = plan.rows[i];
     for (let b = 0; b < batch; b++) {
