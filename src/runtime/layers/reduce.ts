@@ -6,6 +6,7 @@
  */
 import { tf } from '../tf.js';
 import { type ConfigDict, type LayerArgs, type Shape, atLeastOne, splitInputs, splitShapes, broadcastBool } from './common.js';
+import { gradOp } from './grad-op.js';
 import { registerLayerKind } from './registry.js';
 
 abstract class TimeReduction extends tf.layers.Layer {
@@ -77,26 +78,31 @@ export class SeqnetGlobalMaxPool extends TimeReduction {
 /**
  * `x` `[B, T, ...]`, `real` float 0/1 `[B, T, 1, ...]`. Tensors the gradient
  * reads go through `save`: the layer's tidy disposes everything else before
- * the backward pass runs.
+ * the backward pass runs. The mask gets a (zero) gradient only if asked.
  */
-const maskedMax = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, real, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const hidden = tf.where(broadcastBool(tf.greater(real, 0.5), x.shape), x, tf.fill(x.shape, -Infinity));
-  const pooled = tf.max(hidden, 1, true);
-  const rowHasReal = tf.cast(tf.greater(tf.max(real, 1, true), 0.5), 'float32');
-  const value = tf.squeeze(tf.where(broadcastBool(tf.greater(rowHasReal, 0.5), pooled.shape), pooled, tf.zerosLike(pooled)), [1]);
-  save([hidden, pooled, real, rowHasReal]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [h, p, r, rowReal] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      // A same-shape Equal (fast); `r` zeroes padded steps even where they tie with a -inf max.
-      const atMax = tf.cast(tf.equal(h, tf.add(tf.zerosLike(h), p)), 'float32');
-      const dx = tf.mul(tf.mul(atMax, r), tf.mul(tf.expandDims(dy, 1), rowReal));
-      return [dx, tf.zerosLike(r)];
+function maskedMax(x: tf.Tensor, real: tf.Tensor): tf.Tensor {
+  return gradOp(
+    [x, real],
+    (save) => {
+      const hidden = tf.where(broadcastBool(tf.greater(real, 0.5), x.shape), x, tf.fill(x.shape, -Infinity));
+      const pooled = tf.max(hidden, 1, true);
+      const hasReal = tf.greater(tf.max(real, 1, true), 0.5);
+      save([hidden, pooled, real, tf.cast(hasReal, 'float32')]);
+      return tf.squeeze(tf.where(broadcastBool(hasReal, pooled.shape), pooled, tf.zerosLike(pooled)), [1]);
     },
-  };
-});
+    (dy, saved) => {
+      const [h, p, r, rowReal] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      return [
+        () => {
+          // A same-shape Equal (fast); `r` zeroes padded steps even where they tie with a -inf max.
+          const atMax = tf.cast(tf.equal(h, tf.add(tf.zerosLike(h), p)), 'float32');
+          return tf.mul(tf.mul(atMax, r), tf.mul(tf.expandDims(dy, 1), rowReal));
+        },
+        () => tf.zerosLike(r),
+      ];
+    },
+  );
+}
 tf.serialization.registerClass(SeqnetGlobalMaxPool);
 
 /**

@@ -204,7 +204,7 @@ export class SeqnetMaxPool1D extends MaskedPool1D {
 
   protected pool(x: tf.Tensor, mask: tf.Tensor, outLen: number): tf.Tensor {
     const g = this.geometry;
-    const real = tf.greater(tf.expandDims(mask, -1), 0.5);
+    const real = broadcastBool(tf.greater(tf.expandDims(mask, -1), 0.5), x.shape);
     const hidden = tf.where(real, x, tf.fill(x.shape, -Infinity));
     // Successive maximum: ties send the gradient to the earliest step, as tfjs' MaxPool does.
     const pooled = swapBatchTime(windowViews(hidden, g, outLen, -Infinity).reduce((acc, v) => tf.maximum(acc, v)));
