@@ -18,7 +18,7 @@ export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu' | 'webgl';
 /** The order `initBackend` tries in Node. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
 /** The order in a browser: tfjs' union package brings WebGL; the native packages cannot load there. */
-export const BROWSER_BACKEND_CHOICES: readonly BackendChoice[] = ['webgl', 'wasm', 'cpu'];
+const BROWSER_BACKEND_CHOICES: readonly BackendChoice[] = ['webgl', 'wasm', 'cpu'];
 
 /** A page (window and document), not Node: decides the default order and how WASM finds its binaries. */
 export function inBrowser(): boolean {
@@ -34,7 +34,7 @@ export interface BackendAttempt {
 
 export interface BackendInfo {
   readonly backend: BackendChoice;
-  /** The tfjs backend name (`tensorflow`, `wasm`, `cpu`). */
+  /** The tfjs backend name (`tensorflow`, `wasm`, `cpu`, `webgl`). */
   readonly tfBackend: string;
   readonly forced: boolean;
   /** The backends tried before it, with the reason each was skipped. */
@@ -86,7 +86,7 @@ async function tryBackend(choice: BackendChoice): Promise<string> {
   }
 }
 
-const ALL_CHOICES: readonly BackendChoice[] = [...BACKEND_CHOICES, 'webgl'];
+const ALL_CHOICES: readonly BackendChoice[] = [...new Set([...BACKEND_CHOICES, ...BROWSER_BACKEND_CHOICES])];
 
 function parseChoice(value: string): BackendChoice {
   const v = value.trim().toLowerCase();
@@ -102,13 +102,13 @@ function message(e: unknown): string {
 export interface InitBackendOptions {
   /** Force a backend (as `SEQNET_BACKEND` does); the variable wins when both are set. */
   readonly backend?: BackendChoice;
-  /** The environment to read `SEQNET_BACKEND` from (default `process.env`). */
+  /** The environment to read `SEQNET_BACKEND` from (default `process.env`; none in a page). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
  * Picks and initializes the backend; returns its seqnet name (`gpu`, `node`,
- * `wasm`, `cpu`). Call once before building models; calling again re-selects.
+ * `wasm`, `cpu`, `webgl`). Call once before building models; calling again re-selects.
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendChoice> {
   // A page has no `process`.

@@ -29,7 +29,7 @@ import { tf } from './tf.js';
 
 interface CpuBackend {
   data: { get(dataId: object): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array | Uint8Array): tf.TensorInfo;
 }
 
 type Op = 'Add' | 'Sub' | 'Multiply' | 'RealDiv';
@@ -65,9 +65,9 @@ function row(op: Op, a: ArrayLike<number>, ia: number, sa: number, b: ArrayLike<
 }
 
 /** `a op b` with numpy broadcasting; `outShape` is the broadcast shape (rank >= 1). */
-export function broadcastArith(op: Op, a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[], outShape: readonly number[]): Float32Array {
+function broadcastArith(op: Op, a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[], outShape: readonly number[]): Float32Array {
   const rank = outShape.length;
-  const size = outShape.reduce((x, y) => x * y, 1);
+  const size = tf.util.sizeFromShape([...outShape]);
   const out = new Float32Array(size);
   if (size === 0) return out;
   const aStrides = broadcastStrides(aShape, rank);
@@ -93,7 +93,7 @@ export function broadcastArith(op: Op, a: ArrayLike<number>, aShape: readonly nu
 }
 
 /** `x` (row-major `shape`) with its axes permuted by `perm`, as tf.transpose. */
-export function permuteValues<A extends Float32Array | Int32Array | Uint8Array>(x: A, shape: readonly number[], perm: readonly number[]): A {
+function permuteValues<A extends Float32Array | Int32Array | Uint8Array>(x: A, shape: readonly number[], perm: readonly number[]): A {
   const rank = shape.length;
   const out = new (x.constructor as new (n: number) => A)(x.length);
   if (x.length === 0 || rank === 0) {
@@ -130,7 +130,7 @@ export function permuteValues<A extends Float32Array | Int32Array | Uint8Array>(
  * (about 2x tfjs' CPU matMul on [6400, 16] @ [16, 32] and on the weight
  * gradient [16, 6400] @ [6400, 32]).
  */
-export function matMulValues(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number): Float32Array {
+function matMulValues(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number): Float32Array {
   const bt = new Float32Array(K * N);
   for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) bt[j * K + k] = b[k * N + j]!;
   const out = new Float32Array(M * N);
@@ -174,10 +174,6 @@ tf.registerKernel({
   },
 });
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** tfjs' CPU Sum or Max of float32 `values` over `axes`, in its order (Max: NaN wins). */
 function reduceValues(kind: 'Sum' | 'Max', values: Float32Array, shape: readonly number[], axes: number[]): { out: Float32Array; shape: number[] } | undefined {
   const rank = shape.length;
@@ -185,8 +181,8 @@ function reduceValues(kind: 'Sum' | 'Max', values: Float32Array, shape: readonly
   const vals = perm === null ? values : permuteValues(values, shape, perm);
   const permShape = perm === null ? [...shape] : perm.map((p) => shape[p]!);
   const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(permShape, tf.backend_util.getInnerMostAxes(axes.length, rank));
-  const reduceSize = reduceShape.reduce((x, y) => x * y, 1);
-  const out = new Float32Array(outShape.reduce((x, y) => x * y, 1));
+  const reduceSize = tf.util.sizeFromShape(reduceShape);
+  const out = new Float32Array(tf.util.sizeFromShape(outShape));
   // Empty reductions keep tfjs' own answers.
   if (reduceSize === 0 || out.length === 0) return undefined;
   for (let i = 0; i < out.length; i++) {
@@ -227,7 +223,7 @@ function arithKernel(op: Op) {
   return (args: KernelArgs): tf.TensorInfo | undefined => {
     const a = args.inputs['a'] as tf.TensorInfo;
     const b = args.inputs['b'] as tf.TensorInfo;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || sameShape(a.shape, b.shape)) return undefined;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || tf.util.arraysEqual(a.shape, b.shape)) return undefined;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     if (outShape.length === 0) return undefined;
     const backend = args.backend as unknown as CpuBackend;
@@ -238,7 +234,7 @@ function arithKernel(op: Op) {
 
 function transposeKernel(args: KernelArgs): tf.TensorInfo | undefined {
   const x = args.inputs['x'] as tf.TensorInfo;
-  const backend = args.backend as unknown as { data: CpuBackend['data']; makeTensorInfo(s: number[], d: tf.DataType, v: Float32Array | Int32Array | Uint8Array): tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
   const values = backend.data.get(x.dataId).values;
   if (!(values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array)) return undefined;
   const perm = args.attrs!['perm'] as number[];

@@ -402,7 +402,7 @@ export interface BatchPlanOptions {
   readonly shuffle?: boolean;
 }
 
-export const DEFAULT_BUCKET_BATCHES = 2;
+const DEFAULT_BUCKET_BATCHES = 2;
 
 /** Sample indices per batch, for one epoch. */
 export function planBatches(lengths: readonly number[], batchSize: number, random: () => number, opts: BatchPlanOptions): number[][] {

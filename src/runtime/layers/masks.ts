@@ -20,6 +20,12 @@ function positions(steps: number): tf.Tensor {
   return tf.expandDims(tf.range(0, steps, 1, 'float32'), 0);
 }
 
+/** The 0/1 mask `[B, T]` of rows with `lengths` `[B, 1]` real steps: the first ones (post) or the last ones (pre). */
+function lengthsMask(lengths: tf.Tensor, steps: number, layout: Layout): tf.Tensor {
+  const t = positions(steps);
+  return layout === 'pre' ? lessThan(tf.sub(steps - 1, t), lengths) : lessThan(t, lengths);
+}
+
 // ---------------------------------------------------------------- mask source
 
 export interface MaskSourceArgs extends LayerArgs {
@@ -76,9 +82,7 @@ export class MaskSource extends tf.layers.Layer {
       }
       case 'lengths': {
         if (!aux) throw new Error(`seqnet runtime: mask source '${this.name}' needs its lengths input`);
-        const n = tf.expandDims(tf.cast(aux, 'float32'), 1);
-        const t = positions(steps);
-        return this.layout === 'pre' ? lessThan(tf.sub(steps - 1, t), n) : lessThan(t, n);
+        return lengthsMask(tf.expandDims(tf.cast(aux, 'float32'), 1), steps, this.layout);
       }
       case 'input': {
         if (!aux) throw new Error(`seqnet runtime: mask source '${this.name}' needs its mask input`);
@@ -94,12 +98,10 @@ export class MaskSource extends tf.layers.Layer {
   private fromNonPad(nonPad: tf.Tensor, steps: number): tf.Tensor {
     const t = positions(steps);
     if (this.layout === 'post') {
-      const end = tf.max(tf.mul(nonPad, tf.add(t, 1)), 1, true);
-      return lessThan(t, end);
+      return lengthsMask(tf.max(tf.mul(nonPad, tf.add(t, 1)), 1, true), steps, 'post');
     }
     if (this.layout === 'pre') {
-      const fromEnd = tf.max(tf.mul(nonPad, tf.sub(steps, t)), 1, true);
-      return lessThan(tf.sub(steps - 1, t), fromEnd);
+      return lengthsMask(tf.max(tf.mul(nonPad, tf.sub(steps, t)), 1, true), steps, 'pre');
     }
     return nonPad;
   }
@@ -183,8 +185,7 @@ export class WindowMask extends tf.layers.Layer {
       if (batch === 0 || outSteps === 0) return tf.zeros([batch, outSteps]);
       const lengths = tf.sum(tf.cast(tf.notEqual(tf.cast(mask, 'float32'), 0), 'float32'), 1, true);
       const outLengths = outputLengthTensor(this.geometry, lengths);
-      const t = positions(outSteps);
-      return this.layout === 'pre' ? lessThan(tf.sub(outSteps - 1, t), outLengths) : lessThan(t, outLengths);
+      return lengthsMask(outLengths, outSteps, this.layout);
     });
   }
 
