@@ -1,5 +1,5 @@
 /**
- * Seqnet tagger training steps for a profiler, in a process of their own:
+ * Seqnet training steps (the tagger or the classifier) for a profiler, in a process of their own:
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/child-profile.js [T=200] [steps=5] [backend=wasm] [tagger|classifier]
  *

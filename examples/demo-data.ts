@@ -6,6 +6,7 @@
  */
 import type { Sample } from '../src/runtime/index.js';
 import { seededRandom } from '../src/runtime/data.js';
+import { normal } from '../src/verify/batch.js';
 
 export const FEATURES = 40;
 export const CLASSES = 10;
@@ -26,18 +27,11 @@ export interface Task {
   samples(count: number): TaggedSample[];
 }
 
-function gaussian(random: () => number): () => number {
-  return () => {
-    const u = Math.max(random(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-}
-
 export function makeTask(opts: TaskOptions): Task {
   const random = seededRandom(opts.seed);
-  const normal = gaussian(random);
+  const gaussian = () => normal(random);
   // The teacher: one 40 x 10 projection per offset -1, 0, +1.
-  const teacher = [0, 1, 2].map(() => Array.from({ length: FEATURES }, () => Array.from({ length: CLASSES }, () => normal() / Math.sqrt(FEATURES))));
+  const teacher = [0, 1, 2].map(() => Array.from({ length: FEATURES }, () => Array.from({ length: CLASSES }, () => gaussian() / Math.sqrt(FEATURES))));
   const label = (x: number[][], t: number): number => {
     const score = new Array<number>(CLASSES).fill(0);
     for (let d = -1; d <= 1; d++) {
@@ -53,7 +47,7 @@ export function makeTask(opts: TaskOptions): Task {
       const out: TaggedSample[] = [];
       for (let i = 0; i < count; i++) {
         const length = opts.minLength + Math.floor(random() * (opts.maxLength - opts.minLength + 1));
-        const x = Array.from({ length }, () => Array.from({ length: FEATURES }, normal));
+        const x = Array.from({ length }, () => Array.from({ length: FEATURES }, gaussian));
         out.push({ x, y: x.map((_, t) => label(x, t)) });
       }
       return out;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantiate } from '../../src/emit/instantiate.js';
-import { padBatch, type Nested, type Sample } from '../../src/runtime/data.js';
+import { padBatch, seededRandom, type Nested, type Sample } from '../../src/runtime/data.js';
 import type { Manifest } from '../../src/runtime/manifest.js';
 import { tf } from '../../src/runtime/tf.js';
 import { compileExample, exampleFiles, importGenerated, outDir, removeOut, requireDist, writeBuild } from '../unit/emit/support.js';
@@ -22,17 +22,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => removeOut(dir));
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One unpadded sequence of `length` steps for every feature input and target of a manifest. */
 function sample(manifest: Manifest, length: number, rnd: () => number): Sample {
@@ -80,7 +69,7 @@ describe('instantiate(model, { seed }) and the generated createModel({ seed }) m
     const firstKernel = names.findIndex((n) => n.endsWith('kernel') || n.endsWith('embeddings'));
     expect(Array.from(other.weights[firstKernel]!.read().dataSync())).not.toEqual(Array.from(generated.weights[firstKernel]!.read().dataSync()));
 
-    const rnd = random(5);
+    const rnd = seededRandom(5);
     const batch = padBatch([5, 2, 4, 1].map((n) => sample(inProcess.manifest, n, rnd)), inProcess.manifest);
     const a = inProcess.predict(batch.inputs);
     const b = generated.predict(batch.inputs);

@@ -55,16 +55,6 @@ function modelText(role: Role, n: string, model: string): { text: string; out: s
   return { text, out, inputs: role === 'lengths' ? [x, len] : [x], target: y };
 }
 
-/**
- * KNOWN DEFECT, outside the emitter (the build succeeds, `createModel` throws): tfjs-layers
- * keys plain objects by input names (`recipientMap[input.name].add`), so a feature input
- * named after an Object.prototype method fails with "... .add is not a function". The fix
- * belongs in src/runtime/builder.ts (tfjs-safe internal input names, the declared names kept
- * for feeding) or in the checker (a diagnostic, as SN0218 does for names starting with `_`).
- * Remove entries when fixed.
- */
-const KNOWN_RUNTIME_DEFECTS = new Set<string>();
-
 interface Case {
   readonly role: Role;
   readonly name: string;
@@ -122,8 +112,7 @@ describe('dangerous names build, type-check and predict under their own names', 
 
   for (const c of CASES) {
     const label = `${c.role} ${c.name}`;
-    const test = KNOWN_RUNTIME_DEFECTS.has(label) ? it.fails : it;
-    test(`${label}: createModel() predicts with outputs keyed by the original names`, async () => {
+    it(`${label}: createModel() predicts with outputs keyed by the original names`, async () => {
       if (c.diagnostics) return;
       const mod = await importGenerated(join(dir, `${c.base}.js`));
       if (c.role === 'model') expect(mod.manifest.name).toBe(c.name);

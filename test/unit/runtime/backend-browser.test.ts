@@ -1,7 +1,7 @@
 /**
  * initBackend in a page: WebGL first, never the native packages. Node has no
  * WebGL, so here WebGL must be tried, fail, and fall through to WASM or CPU.
- * (Its own fork: the page globals are stubbed for the whole file.)
+ * (Its own fork: the page globals, stubbed for the nested describe, touch no other file.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendInfo, inBrowser, initBackend } from '../../../src/runtime/backend.js';
