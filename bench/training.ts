@@ -12,14 +12,8 @@
  * - gruFlopsRatio: achieved FLOP/s of a GRU training step / FLOP/s of one
  *   large matMul.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { checkSource, loadBuiltins, type Builtins } from '../src/check/program.js';
-import { packageRoot, readSpecs } from '../src/cli/files.js';
-import { renderText } from '../src/diagnostics/render.js';
-import { SourceFile } from '../src/diagnostics/span.js';
 import { instantiate } from '../src/emit/instantiate.js';
-import { insertFills } from '../src/rewrite/fills.js';
+import { compileText, exampleText, taggerWithGru } from '../examples/demo-compile.js';
 import { type CompiledModel, type Sample, tf } from '../src/runtime/index.js';
 import { planBatches, seededRandom } from '../src/runtime/data.js';
 import { baselineStep, classifierBaseline, CLASSIFIER, registerConvFilterGrad, TAGGER, taggerBaseline } from './baselines.js';
@@ -27,19 +21,9 @@ import { round, summarize, type Summary } from './stats.js';
 
 // ------------------------------------------------------------ models
 
-let builtins: Builtins | undefined;
-
-/** Compiles the first model of `text` in-process (check, fills, instantiate), with seeded weights. */
+/** Compiles the model of `text` in-process (check, fills, instantiate), with seeded weights. */
 export function compileSeqnet(text: string, seed = 7, name = 'bench.seqnet'): CompiledModel {
-  builtins ??= loadBuiltins(readSpecs());
-  const checked = checkSource(new SourceFile(name, text), builtins);
-  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(errors.map(renderText).join('\n'));
-  return instantiate(insertFills(checked.models[0]!), { seed });
-}
-
-function example(name: string): string {
-  return readFileSync(join(packageRoot(), 'examples', `${name}.seqnet`), 'utf8');
+  return instantiate(compileText(name, text).model, { seed });
 }
 
 /**
@@ -48,14 +32,10 @@ function example(name: string): string {
  * equations and weight shapes. `resetAfter: true` gives the example as written.
  */
 export function taggerText(resetAfter = false): string {
-  const text = example('tagger');
-  if (resetAfter) return text;
-  const call = 'gru(h, units: 128)';
-  if (!text.includes(call)) throw new Error(`bench: examples/tagger.seqnet no longer contains \`${call}\``);
-  return text.replace(call, 'gru(h, units: 128, reset_after: false)');
+  return resetAfter ? exampleText('tagger.seqnet') : taggerWithGru('gru(h, units: 128, reset_after: false)');
 }
 
-export const classifierText = (): string => example('classifier');
+export const classifierText = (): string => exampleText('classifier.seqnet');
 
 /** The GRU of the tagger alone (64 channels in, as after the conv), for FLOP counting. */
 const GRU_ONLY = `model GruStep {

@@ -33,6 +33,19 @@ export function exampleText(file: string): string {
   return readFileSync(join(packageRoot(), 'examples', file), 'utf8');
 }
 
+/** The GRU call of examples/tagger.seqnet (LANGUAGE.md section 1). */
+export const TAGGER_GRU = 'gru(h, units: 128)';
+
+/**
+ * examples/tagger.seqnet with its GRU call replaced: the demo and the bench
+ * compare with tfjs-layers, whose GRU has no reset_after.
+ */
+export function taggerWithGru(call: string): string {
+  const source = exampleText('tagger.seqnet');
+  if (!source.includes(TAGGER_GRU)) throw new Error(`examples/tagger.seqnet no longer contains \`${TAGGER_GRU}\``);
+  return source.replace(TAGGER_GRU, call);
+}
+
 /** One line per fill: which value, for which consumers, why. */
 export function fillLines(fills: readonly ExplainFill[]): string[] {
   if (fills.length === 0) return ['  no fills: no consumer needs zeros where padding is non-zero'];

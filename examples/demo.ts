@@ -10,7 +10,7 @@ import { backendName, initBackend, padBatch, tf, type CompiledModel } from '../s
 import { renderReport, verifyCompiled } from '../src/verify/verify.js';
 import { baselineWeightOrder, buildBaseline, fitBatch, type Architecture, type WeightSnapshot } from './demo-baseline.js';
 import { installFlatConvBackpropFilter } from './demo-cpu-conv.js';
-import { compileText, exampleText, fillLines } from './demo-compile.js';
+import { compileText, exampleText, fillLines, TAGGER_GRU, taggerWithGru } from './demo-compile.js';
 import { CLASSES, FEATURES, makeTask, type TaggedSample } from './demo-data.js';
 import { invariance, layersSide, maskedScores, seqnetSide, type Invariance, type Scores, type Side } from './demo-measure.js';
 
@@ -109,12 +109,9 @@ async function main(): Promise<void> {
   fillLines(tagger.fills).forEach((l) => log(` ${l}`));
   // A smaller GRU (time budget) whose equations and weight layout are tfjs-layers' own (reset_after: false),
   // so that the baseline can start from the very same weights.
-  const original = 'gru(h, units: 128)';
-  const source = exampleText('tagger.seqnet');
-  if (!source.includes(original)) throw new Error(`demo: examples/tagger.seqnet no longer contains \`${original}\``);
   const replacement = `gru(h, units: ${cfg.units}, reset_after: false)`;
-  const demo = compileText('tagger (demo copy)', source.replace(original, replacement));
-  log(`   the demo trains a copy with \`${replacement}\` in place of \`${original}\`` +
+  const demo = compileText('tagger (demo copy)', taggerWithGru(replacement));
+  log(`   the demo trains a copy with \`${replacement}\` in place of \`${TAGGER_GRU}\`` +
     ` (time budget; tfjs-layers' GRU equations); fills: ${demo.fills.map((f) => `\`${f.value}\``).join(', ') || 'none'}`);
   log();
 
