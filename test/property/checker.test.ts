@@ -24,6 +24,7 @@ import { SourceFile } from '../../src/diagnostics/span.js';
 import { explain, renderExplainDot, renderExplainText } from '../../src/emit/explain.js';
 import { insertFills } from '../../src/rewrite/fills.js';
 import { arbDeclaredLayerModel, arbModel, type GeneratedModel } from './gen-model.js';
+import { MASK_SOURCE_LAYOUTS } from './gen-common.js';
 
 const builtins = loadBuiltins(readSpecs());
 const deep = process.env.SEQNET_DEEP === '1';
@@ -92,19 +93,7 @@ describe('random models', () => {
     );
     const all = builtins.library.names();
     expect(all.filter((l) => !seen.has(l))).toEqual([]);
-    expect([...sources].sort()).toEqual([
-      'lengths post',
-      'lengths pre',
-      'mask holes',
-      'mask post',
-      'mask pre',
-      'value holes',
-      'value post',
-      'value pre',
-      'zeros holes',
-      'zeros post',
-      'zeros pre',
-    ]);
+    expect([...sources].sort()).toEqual([...MASK_SOURCE_LAYOUTS]);
   });
 });
 

@@ -279,3 +279,18 @@ export function chooseOutputs<V extends Val>(c: Choices, pool: readonly V[], per
   for (const v of made) if (c.chance(percent(v))) outs.add(v.name);
   return { made, outputs: [...outs] };
 }
+
+/** Every mask source with every layout it allows (MASKING.md section 8), as `"<source> <layout>"`, sorted: what the generators must cover. */
+export const MASK_SOURCE_LAYOUTS: readonly string[] = [
+  'lengths post',
+  'lengths pre',
+  'mask holes',
+  'mask post',
+  'mask pre',
+  'value holes',
+  'value post',
+  'value pre',
+  'zeros holes',
+  'zeros post',
+  'zeros pre',
+];
