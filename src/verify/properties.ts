@@ -8,7 +8,7 @@ import type { IrModel } from '../check/ir.js';
 import type { Mask } from '../check/types.js';
 import type { CompiledModel } from '../runtime/compiled-model.js';
 import { tf } from '../runtime/tf.js';
-import { compressRow, derivedReal, extend, makeBatch, mulberry32, normal, repad, rootOf, type Batch, type Case, type Hostile } from './batch.js';
+import { compressRow, derivedReal, extend, fixedTime, makeBatch, mulberry32, normal, repad, rootOf, type Batch, type Case, type Hostile } from './batch.js';
 
 export type Property = 'R1' | 'R2a' | 'R2b' | 'R3' | 'R4';
 
@@ -36,13 +36,6 @@ export interface Violation {
 export interface CheckOptions {
   /** Also check R2 in training mode (skipped for models with dropout, which is random there). */
   readonly training: boolean;
-  /**
-   * The model's constant time length, if it has one: R1 pads the compressed row
-   * back to it (so R1 checks that rows do not affect each other, but cannot see
-   * padding leak into real steps: the model has no unpadded run to compare
-   * with), and R2b does not apply.
-   */
-  readonly fixedT?: number;
 }
 
 interface Arr {
@@ -272,6 +265,10 @@ export function hasDropout(model: IrModel): boolean {
 
 /** Check R1 to R4 on one case; the weights are set from the case's seed. */
 export function checkCase(model: IrModel, compiled: CompiledModel, c: Case, opts: CheckOptions): Violation | undefined {
+  // A model with a constant time length: R1 pads the compressed row back to it (so R1 checks that
+  // rows do not affect each other, but cannot see padding leak into real steps: the model has no
+  // unpadded run to compare with), and R2b does not apply.
+  const fixedT = fixedTime(model);
   tf.engine().startScope();
   try {
     randomizeWeights(compiled, c.weightSeed);
@@ -288,7 +285,7 @@ export function checkCase(model: IrModel, compiled: CompiledModel, c: Case, opts
         if (!rootReal[b]!.some(Boolean)) continue;
         const alone = compressRow(model, batch, b);
         // A model with a constant time dim takes no other length: the row alone is padded back to it (R1 with R2b).
-        const single = run(model, compiled, opts.fixedT === undefined ? alone : extend(model, alone, opts.fixedT - alone.T, c.hostile), false, false);
+        const single = run(model, compiled, fixedT === undefined ? alone : extend(model, alone, fixedT - alone.T, c.hostile), false, false);
         for (const o of model.outputs) {
           const masked = outputMask(model, o.name) !== undefined;
           const v = compareOutput('R1', 'inference', o.name, single.outputs[o.name]!, masked ? single.outputs[`${o.name}_mask`] : undefined, base.outputs[o.name]!, masked ? base.outputs[`${o.name}_mask`] : undefined, [[0, b]]);
@@ -309,7 +306,7 @@ export function checkCase(model: IrModel, compiled: CompiledModel, c: Case, opts
       const content = run(model, compiled, repad(model, batch, other), training, withLoss);
       const v1 = finiteRun(content, mode) ?? compareRuns('R2a', mode, model, ref, content);
       if (v1) return v1;
-      if (opts.fixedT !== undefined) continue;
+      if (fixedT !== undefined) continue;
       const longer = run(model, compiled, extend(model, batch, c.extra, other), training, withLoss);
       const v2 = finiteRun(longer, mode) ?? compareRuns('R2b', mode, model, ref, longer);
       if (v2) return v2;

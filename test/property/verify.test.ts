@@ -166,7 +166,7 @@ function signatureOf(r: VerifyReport): string {
 /** Where a throwing model threw (verify's report has the message only). */
 function whereItThrew(model: IrModel, compiled: CompiledModel, c: Case): string {
   try {
-    checkCase(model, compiled, c, { training: true, fixedT: fixedTime(model) });
+    checkCase(model, compiled, c, { training: true });
   } catch (err) {
     return frames(err);
   }
